@@ -1,0 +1,14 @@
+/* Build information. */
+#ifndef KPRCA_VERSION_H
+#define KPRCA_VERSION_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+/** kprca's version string ("0.1.0"). */
+const char *kp_version(void);
+/** One line per compiled feature (CUDA, cuDNN, NCCL, MPI, BLAS) with versions. */
+const char *kp_build_info(void);
+#ifdef __cplusplus
+}
+#endif
+#endif
