@@ -1,10 +1,30 @@
-/* CPU dropout ops (stubs: to be implemented). */
+/* CPU inverted dropout: the keep mask is regenerated from Philox (seed, offset, i), never stored. */
+#include <string.h>
+#include "kprca/rng.h"
 #include "cpu/cpu.h"
 
 kp_status kp_cpu_dropout_fwd(kp_tensor *y, const kp_tensor *x, float p, uint64_t seed, uint64_t offset) {
-  return kp_fail(KP_ERR_UNSUPPORTED, "%s: not implemented yet on the cpu backend", "dropout_fwd");
+  int64_t n = kp_tensor_numel(x);
+  const float *px = x->data;
+  float *py = y->data; /* may alias px */
+  if (p == 0.0f) {
+    if (py != px) memcpy(py, px, (size_t)n * sizeof(float));
+    return KP_OK;
+  }
+  float s = 1.0f / (1.0f - p);
+#pragma omp parallel for if (n > 8192)
+  for (int64_t i = 0; i < n; i++) py[i] = kp_philox_uniform(seed, offset, (uint64_t)i) >= p ? px[i] * s : 0.0f;
+  return KP_OK;
 }
 
 kp_status kp_cpu_dropout_bwd(kp_tensor *dx, const kp_tensor *dy, float p, uint64_t seed, uint64_t offset) {
-  return kp_fail(KP_ERR_UNSUPPORTED, "%s: not implemented yet on the cpu backend", "dropout_bwd");
+  int64_t n = kp_tensor_numel(dy);
+  const float *g = dy->data;
+  float *pdx = dx->data;
+  if (p == 0.0f) return kp_cpu_axpy(dx, 1.0f, dy);
+  float s = 1.0f / (1.0f - p);
+#pragma omp parallel for if (n > 8192)
+  for (int64_t i = 0; i < n; i++)
+    if (kp_philox_uniform(seed, offset, (uint64_t)i) >= p) pdx[i] += g[i] * s;
+  return KP_OK;
 }
