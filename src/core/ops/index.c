@@ -50,13 +50,15 @@ static kp_status emb_views(const char *op, const kp_tensor *ids, const kp_tensor
 kp_status kp_embedding_fwd(kp_tensor *y, const kp_tensor *ids, const kp_tensor *table) {
   kp_tensor ids1, y2;
   KP_TRY(emb_views("embedding_fwd", ids, table, y, &ids1, &y2));
-  return kp_gather_fwd(&y2, table, &ids1);
+  kp_status s = kp_gather_fwd(&y2, table, &ids1);
+  return s == KP_OK ? s : kp_fail_context(s, "embedding_fwd (ids flattened)");
 }
 
 kp_status kp_embedding_bwd(kp_tensor *dtable, const kp_tensor *dy, const kp_tensor *ids) {
   kp_tensor ids1, dy2;
   KP_TRY(emb_views("embedding_bwd", ids, dtable, dy, &ids1, &dy2));
-  return kp_gather_bwd(dtable, &dy2, &ids1);
+  kp_status s = kp_gather_bwd(dtable, &dy2, &ids1);
+  return s == KP_OK ? s : kp_fail_context(s, "embedding_bwd (ids flattened)");
 }
 
 static kp_status scatter_check(const char *op, const kp_tensor *y, const kp_tensor *arg, const kp_tensor *src,
