@@ -1,7 +1,7 @@
 /* CPU inverted dropout: the keep mask is regenerated from Philox (seed, offset, i), never stored. */
 #include <string.h>
-#include "kprca/rng.h"
 #include "cpu/cpu.h"
+#include "kprca/rng.h"
 
 kp_status kp_cpu_dropout_fwd(kp_tensor *y, const kp_tensor *x, float p, uint64_t seed, uint64_t offset) {
   int64_t n = kp_tensor_numel(x);

@@ -4,7 +4,8 @@
 
 #define KP_LN_PAR_MIN 16384 /* elements below which a loop runs on one thread */
 
-kp_status kp_cpu_layernorm_fwd(kp_tensor *y, kp_tensor *mean, kp_tensor *rstd, const kp_tensor *x, const kp_tensor *gamma, const kp_tensor *beta, float eps) {
+kp_status kp_cpu_layernorm_fwd(kp_tensor *y, kp_tensor *mean, kp_tensor *rstd, const kp_tensor *x,
+                               const kp_tensor *gamma, const kp_tensor *beta, float eps) {
   int64_t R = kp_tensor_rows(x), C = kp_tensor_cols(x);
   const float *px = x->data, *pg = gamma->data, *pb = beta->data;
   float *py = y->data, *pmean = mean ? mean->data : NULL, *prstd = rstd ? rstd->data : NULL;
@@ -40,7 +41,9 @@ static void mean_corrections(float *corr, const float *px, const float *pm, int6
 }
 
 /* dx = rstd (g - mean(g) - xhat mean(g xhat)) with g = dy gamma; dgamma = sum_r dy xhat; dbeta = sum_r dy. */
-kp_status kp_cpu_layernorm_bwd(kp_tensor *dx, kp_tensor *dgamma, kp_tensor *dbeta, const kp_tensor *dy, const kp_tensor *x, const kp_tensor *mean, const kp_tensor *rstd, const kp_tensor *gamma) {
+kp_status kp_cpu_layernorm_bwd(kp_tensor *dx, kp_tensor *dgamma, kp_tensor *dbeta, const kp_tensor *dy,
+                               const kp_tensor *x, const kp_tensor *mean, const kp_tensor *rstd,
+                               const kp_tensor *gamma) {
   int64_t R = kp_tensor_rows(x), C = kp_tensor_cols(x);
   if (R == 0 || C == 0) return KP_OK;
   const float *px = x->data, *g = dy->data, *pm = mean->data, *prs = rstd->data, *pg = gamma->data;

@@ -17,19 +17,20 @@ static void gemm(float *c, const float *a, const float *b, int64_t M, int64_t N,
 }
 
 /* Shapes M, N, K of op(a) op(b) from the last two dimensions, and a check that they fit BLAS's int. */
-static kp_status dims(const char *op, const kp_tensor *a, const kp_tensor *b, bool ta, bool tb, int64_t *M,
-                      int64_t *N, int64_t *K) {
+static kp_status dims(const char *op, const kp_tensor *a, const kp_tensor *b, bool ta, bool tb, int64_t *M, int64_t *N,
+                      int64_t *K) {
   int o = a->ndim - 2;
   *M = ta ? a->shape[o + 1] : a->shape[o];
   *K = ta ? a->shape[o] : a->shape[o + 1];
   *N = tb ? b->shape[o] : b->shape[o + 1];
   if (*M > INT32_MAX || *N > INT32_MAX || *K > INT32_MAX)
-    return kp_fail(KP_ERR_INVALID, "%s: a dimension exceeds BLAS's int range (M=%lld N=%lld K=%lld)", op,
-                   (long long)*M, (long long)*N, (long long)*K);
+    return kp_fail(KP_ERR_INVALID, "%s: a dimension exceeds BLAS's int range (M=%lld N=%lld K=%lld)", op, (long long)*M,
+                   (long long)*N, (long long)*K);
   return KP_OK;
 }
 
-kp_status kp_cpu_matmul(kp_tensor *c, const kp_tensor *a, const kp_tensor *b, bool ta, bool tb, float alpha, float beta) {
+kp_status kp_cpu_matmul(kp_tensor *c, const kp_tensor *a, const kp_tensor *b, bool ta, bool tb, float alpha,
+                        float beta) {
   int64_t M, N, K;
   KP_TRY(dims("matmul", a, b, ta, tb, &M, &N, &K));
   gemm(c->data, a->data, b->data, M, N, K, ta, tb, alpha, beta);

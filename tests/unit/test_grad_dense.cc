@@ -43,12 +43,18 @@ void check_grad(const std::string &what, const std::vector<int64_t> &shape, cons
 
 double act_ref(kp_act act, double x, double alpha) {
   switch (act) {
-    case KP_ACT_RELU: return x > 0 ? x : 0;
-    case KP_ACT_LEAKY_RELU: return x > 0 ? x : alpha * x;
-    case KP_ACT_ELU: return x > 0 ? x : alpha * std::expm1(x);
-    case KP_ACT_GELU: return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
-    case KP_ACT_TANH: return std::tanh(x);
-    case KP_ACT_NONE: break;
+    case KP_ACT_RELU:
+      return x > 0 ? x : 0;
+    case KP_ACT_LEAKY_RELU:
+      return x > 0 ? x : alpha * x;
+    case KP_ACT_ELU:
+      return x > 0 ? x : alpha * std::expm1(x);
+    case KP_ACT_GELU:
+      return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case KP_ACT_TANH:
+      return std::tanh(x);
+    case KP_ACT_NONE:
+      break;
   }
   return x;
 }
@@ -70,8 +76,12 @@ struct MNK {
 };
 const MNK kShapes[] = {{1, 1, 1}, {3, 4, 5}, {6, 1, 7}, {1, 5, 2}, {9, 3, 1}, {4, 4, 17}};
 
-std::vector<int64_t> a_shape(MNK s, bool ta) { return ta ? std::vector<int64_t>{s.K, s.M} : std::vector<int64_t>{s.M, s.K}; }
-std::vector<int64_t> b_shape(MNK s, bool tb) { return tb ? std::vector<int64_t>{s.N, s.K} : std::vector<int64_t>{s.K, s.N}; }
+std::vector<int64_t> a_shape(MNK s, bool ta) {
+  return ta ? std::vector<int64_t>{s.K, s.M} : std::vector<int64_t>{s.M, s.K};
+}
+std::vector<int64_t> b_shape(MNK s, bool tb) {
+  return tb ? std::vector<int64_t>{s.N, s.K} : std::vector<int64_t>{s.K, s.N};
+}
 std::string tag(MNK s, bool ta, bool tb) {
   return "M=" + std::to_string(s.M) + " N=" + std::to_string(s.N) + " K=" + std::to_string(s.K) + (ta ? " aT" : "") +
          (tb ? " bT" : "");
@@ -111,14 +121,17 @@ TEST(GradMatmul, BackwardMatchesFiniteDifferences) {
       bool ta = t & 1, tb = t & 2;
       Vec a = rand_d(s.M * s.K, seed++), b = rand_d(s.K * s.N, seed++), dc = rand_d(s.M * s.N, seed++);
       T A = tensor(a_shape(s, ta), a), B = tensor(b_shape(s, tb), b), DC = tensor({s.M, s.N}, dc);
-      check_grad("da " + tag(s, ta, tb), a_shape(s, ta), a,
-                 [&](const Vec &x) { return kpt::dot(dc, mm_ref(x, b, s.M, s.N, s.K, ta, tb, alpha)); },
-                 [&](kp_tensor *g) { KP_ASSERT_OK(kp_matmul_bwd(g, nullptr, &DC, &A, &B, ta, tb, alpha)); });
-      check_grad("db " + tag(s, ta, tb), b_shape(s, tb), b,
-                 [&](const Vec &x) { return kpt::dot(dc, mm_ref(a, x, s.M, s.N, s.K, ta, tb, alpha)); },
-                 [&](kp_tensor *g) { KP_ASSERT_OK(kp_matmul_bwd(nullptr, g, &DC, &A, &B, ta, tb, alpha)); });
+      check_grad(
+          "da " + tag(s, ta, tb), a_shape(s, ta), a,
+          [&](const Vec &x) { return kpt::dot(dc, mm_ref(x, b, s.M, s.N, s.K, ta, tb, alpha)); },
+          [&](kp_tensor *g) { KP_ASSERT_OK(kp_matmul_bwd(g, nullptr, &DC, &A, &B, ta, tb, alpha)); });
+      check_grad(
+          "db " + tag(s, ta, tb), b_shape(s, tb), b,
+          [&](const Vec &x) { return kpt::dot(dc, mm_ref(a, x, s.M, s.N, s.K, ta, tb, alpha)); },
+          [&](kp_tensor *g) { KP_ASSERT_OK(kp_matmul_bwd(nullptr, g, &DC, &A, &B, ta, tb, alpha)); });
       // Both gradients in one call equal the separate ones.
-      T da1(KP_F32, a_shape(s, ta)), db1(KP_F32, b_shape(s, tb)), da2(KP_F32, a_shape(s, ta)), db2(KP_F32, b_shape(s, tb));
+      T da1(KP_F32, a_shape(s, ta)), db1(KP_F32, b_shape(s, tb)), da2(KP_F32, a_shape(s, ta)),
+          db2(KP_F32, b_shape(s, tb));
       KP_ASSERT_OK(kp_matmul_bwd(&da1, &db1, &DC, &A, &B, ta, tb, alpha));
       KP_ASSERT_OK(kp_matmul_bwd(&da2, nullptr, &DC, &A, &B, ta, tb, alpha));
       KP_ASSERT_OK(kp_matmul_bwd(nullptr, &db2, &DC, &A, &B, ta, tb, alpha));
@@ -187,7 +200,8 @@ TEST(GradBmm, ForwardAndBackwardAllTransposes) {
         auto ref = [&](const Vec &av, const Vec &bv, double al) {
           Vec out;
           for (int64_t i = 0; i < nb; i++) {
-            Vec ai(av.begin() + i * na, av.begin() + (i + 1) * na), bi(bv.begin() + i * nbm, bv.begin() + (i + 1) * nbm);
+            Vec ai(av.begin() + i * na, av.begin() + (i + 1) * na),
+                bi(bv.begin() + i * nbm, bv.begin() + (i + 1) * nbm);
             Vec ci = mm_ref(ai, bi, s.M, s.N, s.K, ta, tb, al);
             out.insert(out.end(), ci.begin(), ci.end());
           }
@@ -198,10 +212,12 @@ TEST(GradBmm, ForwardAndBackwardAllTransposes) {
         Vec want = ref(a, b, alpha);
         for (size_t i = 0; i < want.size(); i++) want[i] += (double)beta * c0[i];
         KP_EXPECT_CLOSE(C.vec(), want, 1e-5, 2e-6);
-        check_grad("da " + what, as, a, [&](const Vec &x) { return kpt::dot(dc, ref(x, b, alpha)); },
-                   [&](kp_tensor *g) { KP_ASSERT_OK(kp_bmm_bwd(g, nullptr, &DC, &A, &B, ta, tb, alpha)); });
-        check_grad("db " + what, bs, b, [&](const Vec &x) { return kpt::dot(dc, ref(a, x, alpha)); },
-                   [&](kp_tensor *g) { KP_ASSERT_OK(kp_bmm_bwd(nullptr, g, &DC, &A, &B, ta, tb, alpha)); });
+        check_grad(
+            "da " + what, as, a, [&](const Vec &x) { return kpt::dot(dc, ref(x, b, alpha)); },
+            [&](kp_tensor *g) { KP_ASSERT_OK(kp_bmm_bwd(g, nullptr, &DC, &A, &B, ta, tb, alpha)); });
+        check_grad(
+            "db " + what, bs, b, [&](const Vec &x) { return kpt::dot(dc, ref(a, x, alpha)); },
+            [&](kp_tensor *g) { KP_ASSERT_OK(kp_bmm_bwd(nullptr, g, &DC, &A, &B, ta, tb, alpha)); });
       }
 }
 
@@ -253,13 +269,16 @@ TEST(GradLinear, ForwardAndBackwardWithActivationsAndBias) {
         if (act != KP_ACT_NONE) KP_EXPECT_CLOSE(P.vec(), pre_ref(x, w, b), 1e-5, 2e-6);
         T DY = tensor(yshape, dy);
         const kp_tensor *pp = act != KP_ACT_NONE ? &P : nullptr;
-        check_grad("dx " + what, cs.xshape, x, [&](const Vec &v) { return kpt::dot(dy, y_ref(v, w, b)); },
-                   [&](kp_tensor *g) { KP_ASSERT_OK(kp_linear_bwd(g, nullptr, nullptr, &DY, pp, &X, &W, act, alpha)); });
-        check_grad("dw " + what, {M, K}, w, [&](const Vec &v) { return kpt::dot(dy, y_ref(x, v, b)); },
-                   [&](kp_tensor *g) { KP_ASSERT_OK(kp_linear_bwd(nullptr, g, nullptr, &DY, pp, &X, &W, act, alpha)); });
+        check_grad(
+            "dx " + what, cs.xshape, x, [&](const Vec &v) { return kpt::dot(dy, y_ref(v, w, b)); },
+            [&](kp_tensor *g) { KP_ASSERT_OK(kp_linear_bwd(g, nullptr, nullptr, &DY, pp, &X, &W, act, alpha)); });
+        check_grad(
+            "dw " + what, {M, K}, w, [&](const Vec &v) { return kpt::dot(dy, y_ref(x, v, b)); },
+            [&](kp_tensor *g) { KP_ASSERT_OK(kp_linear_bwd(nullptr, g, nullptr, &DY, pp, &X, &W, act, alpha)); });
         if (has_b)
-          check_grad("db " + what, {M}, b, [&](const Vec &v) { return kpt::dot(dy, y_ref(x, w, v)); },
-                     [&](kp_tensor *g) { KP_ASSERT_OK(kp_linear_bwd(nullptr, nullptr, g, &DY, pp, &X, &W, act, alpha)); });
+          check_grad(
+              "db " + what, {M}, b, [&](const Vec &v) { return kpt::dot(dy, y_ref(x, w, v)); },
+              [&](kp_tensor *g) { KP_ASSERT_OK(kp_linear_bwd(nullptr, nullptr, g, &DY, pp, &X, &W, act, alpha)); });
       }
 }
 
@@ -286,10 +305,12 @@ TEST(GradBiasAdd, ForwardBackwardAndAliasing) {
     KP_EXPECT_CLOSE(Y.vec(), ref(x, b), 1e-6, 1e-7);
     KP_ASSERT_OK(kp_bias_add_fwd(&X, &X, &B));  // in place
     EXPECT_EQ(X.vec(), Y.vec());
-    check_grad("dx", shape, x, [&](const Vec &v) { return kpt::dot(dy, ref(v, b)); },
-               [&](kp_tensor *g) { KP_ASSERT_OK(kp_bias_add_bwd(g, nullptr, &DY)); });
-    check_grad("db", {C}, b, [&](const Vec &v) { return kpt::dot(dy, ref(x, v)); },
-               [&](kp_tensor *g) { KP_ASSERT_OK(kp_bias_add_bwd(nullptr, g, &DY)); });
+    check_grad(
+        "dx", shape, x, [&](const Vec &v) { return kpt::dot(dy, ref(v, b)); },
+        [&](kp_tensor *g) { KP_ASSERT_OK(kp_bias_add_bwd(g, nullptr, &DY)); });
+    check_grad(
+        "db", {C}, b, [&](const Vec &v) { return kpt::dot(dy, ref(x, v)); },
+        [&](kp_tensor *g) { KP_ASSERT_OK(kp_bias_add_bwd(nullptr, g, &DY)); });
     T dx(KP_F32, shape), db(KP_F32, {C});  // both at once
     KP_ASSERT_OK(kp_bias_add_bwd(&dx, &db, &DY));
     EXPECT_EQ(dx.vec(), DY.vec());
@@ -331,10 +352,22 @@ TEST(GradAdd, ForwardBackwardAndAliasing) {
     KP_ASSERT_OK(kp_add_fwd(&Y, &A, &B));
     KP_EXPECT_CLOSE(Y.vec(), want, 1e-6, 1e-7);
     if (n < 1000) {  // the finite differences are quadratic in n
-      check_grad("da", shape, a, [&](const Vec &v) { Vec s(v); for (int64_t i = 0; i < n; i++) s[i] += b[i]; return kpt::dot(dy, s); },
-                 [&](kp_tensor *g) { KP_ASSERT_OK(kp_add_bwd(g, nullptr, &DY)); });
-      check_grad("db", shape, b, [&](const Vec &v) { Vec s(v); for (int64_t i = 0; i < n; i++) s[i] += a[i]; return kpt::dot(dy, s); },
-                 [&](kp_tensor *g) { KP_ASSERT_OK(kp_add_bwd(nullptr, g, &DY)); });
+      check_grad(
+          "da", shape, a,
+          [&](const Vec &v) {
+            Vec s(v);
+            for (int64_t i = 0; i < n; i++) s[i] += b[i];
+            return kpt::dot(dy, s);
+          },
+          [&](kp_tensor *g) { KP_ASSERT_OK(kp_add_bwd(g, nullptr, &DY)); });
+      check_grad(
+          "db", shape, b,
+          [&](const Vec &v) {
+            Vec s(v);
+            for (int64_t i = 0; i < n; i++) s[i] += a[i];
+            return kpt::dot(dy, s);
+          },
+          [&](kp_tensor *g) { KP_ASSERT_OK(kp_add_bwd(nullptr, g, &DY)); });
     }
     KP_ASSERT_OK(kp_add_fwd(&B, &A, &B));  // y aliases b
     EXPECT_EQ(B.vec(), Y.vec());
