@@ -54,10 +54,25 @@ __device__ __forceinline__ void cast_store(void *p, kp_dtype dt, int64_t i, doub
   }
 }
 
-/* The dtype pair is the same for every thread, so the switches do not diverge. */
+__device__ __forceinline__ bool is_float(kp_dtype dt) { return dt == KP_F32 || dt == KP_BF16 || dt == KP_F16; }
+
+/* Between float types the value goes through f32 only: the same number as via double, and a
+ * NaN keeps its payload as it does on the CPU (the GPU's f32 -> f64 conversion may not).
+ * The dtype pair is the same for every thread, so the switches do not diverge. */
 __global__ void cast_k(void *dst, kp_dtype dd, const void *src, kp_dtype sd, int64_t n) {
-  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)blockDim.x * gridDim.x)
-    cast_store(dst, dd, i, cast_load(src, sd, i));
+  bool via_f32 = is_float(sd) && is_float(dd);
+  for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)blockDim.x * gridDim.x) {
+    if (!via_f32) {
+      cast_store(dst, dd, i, cast_load(src, sd, i));
+      continue;
+    }
+    float f = sd == KP_F32 ? ((const float *)src)[i]
+              : sd == KP_BF16 ? kp_bf16_to_f32(((const uint16_t *)src)[i])
+                              : kp_f16_to_f32(((const uint16_t *)src)[i]);
+    if (dd == KP_F32) ((float *)dst)[i] = f;
+    else if (dd == KP_BF16) ((uint16_t *)dst)[i] = kp_f32_to_bf16(f);
+    else ((uint16_t *)dst)[i] = kp_f32_to_f16(f);
+  }
 }
 
 extern "C" kp_status kp_cuda_cast(kp_tensor *dst, const kp_tensor *src) {

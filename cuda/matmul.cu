@@ -131,7 +131,7 @@ static kp_status lt_linear(kp_blas *bl, float *z, const float *x, const float *w
 
 extern "C" kp_status kp_cuda_linear_fwd(kp_tensor *y, kp_tensor *pre, const kp_tensor *x, const kp_tensor *w,
                                         const kp_tensor *b, kp_act act, float alpha) {
-  int64_t R = kp_tensor_rows(x), K = kp_tensor_cols(x), M = w->shape[0];
+  int64_t R = kp_tensor_rows(y), K = kp_tensor_cols(x), M = w->shape[0]; /* rows of y: defined when K == 0 */
   if (R == 0 || M == 0) return KP_OK;
   if (R > INT_MAX || M > INT_MAX || K > INT_MAX)
     return kp_fail(KP_ERR_INVALID, "linear_fwd: a dimension exceeds cuBLAS's int range (rows=%lld out=%lld in=%lld)",
