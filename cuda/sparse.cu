@@ -99,8 +99,9 @@ __global__ void k_edge_dot(float *__restrict__ out, const int32_t *__restrict__ 
   }
 }
 
-/* out[p, h] = softmax over the edges p of row i of scores[p, h] (max-shifted); one warp per row. */
-__global__ void k_edge_softmax_fwd(float *__restrict__ out, const float *__restrict__ sc,
+/* out[p, h] = softmax over the edges p of row i of scores[p, h] (max-shifted); one warp per row. out may alias
+ * scores (as on the CPU): each element is read before the lane that owns it overwrites it. */
+__global__ void k_edge_softmax_fwd(float *out, const float *sc,
                                    const int32_t *__restrict__ indptr, int64_t nrows, int64_t H) {
   const int lane = threadIdx.x & 31;
   for (int64_t i = kp_warp_id(); i < nrows; i += kp_warp_count()) {
@@ -224,34 +225,46 @@ static kp_status csr_cache(const kp_csr *gc, KpCsrCache **out) {
   return KP_OK;
 }
 
+/* Makes slot d's descriptors for width F (pointed at x and y) and grows the shared buffer to fit. */
+static kp_status dense_make(KpCsrCache *c, const kp_csr *g, int64_t F, float *x, float *y, cusparseHandle_t h,
+                            SpmmDense *d) {
+  KP_CUSPARSE_TRY(cusparseCreateDnMat(&d->x, g->ncols, F, F, x, CUDA_R_32F, CUSPARSE_ORDER_ROW));
+  KP_CUSPARSE_TRY(cusparseCreateDnMat(&d->y, g->nrows, F, F, y, CUDA_R_32F, CUSPARSE_ORDER_ROW));
+  const float alpha = 1.0f, beta = 0.0f;
+  size_t need = 0;
+  KP_CUSPARSE_TRY(cusparseSpMM_bufferSize(h, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE,
+                                          &alpha, c->A, d->x, &beta, d->y, CUDA_R_32F, CUSPARSE_SPMM_CSR_ALG2,
+                                          &need));
+  if (need > c->buf_cap || !c->buf) {
+    kp_pool_free(kp_cuda(c->dev), c->buf);
+    c->buf = NULL;
+    c->buf_cap = 0;
+    KP_TRY(kp_pool_alloc(kp_cuda(c->dev), need, &c->buf));
+    c->buf_cap = need;
+  }
+  d->F = F; /* only a complete slot is ever found again */
+  return KP_OK;
+}
+
 /* The dense descriptors for width F (made on a miss, evicting round-robin), pointed at x and y. */
 static kp_status dense_for(KpCsrCache *c, const kp_csr *g, int64_t F, float *x, float *y, cusparseHandle_t h,
                            SpmmDense **out) {
-  SpmmDense *d = NULL;
-  for (int s = 0; s < KP_SPMM_SLOTS; s++)
-    if (c->dense[s].x && c->dense[s].F == F) d = &c->dense[s];
-  if (!d) {
-    d = &c->dense[c->next_slot];
-    c->next_slot = (c->next_slot + 1) % KP_SPMM_SLOTS;
-    dense_destroy(d);
-    KP_CUSPARSE_TRY(cusparseCreateDnMat(&d->x, g->ncols, F, F, x, CUDA_R_32F, CUSPARSE_ORDER_ROW));
-    KP_CUSPARSE_TRY(cusparseCreateDnMat(&d->y, g->nrows, F, F, y, CUDA_R_32F, CUSPARSE_ORDER_ROW));
-    d->F = F;
-    const float alpha = 1.0f, beta = 0.0f;
-    size_t need = 0;
-    KP_CUSPARSE_TRY(cusparseSpMM_bufferSize(h, CUSPARSE_OPERATION_NON_TRANSPOSE, CUSPARSE_OPERATION_NON_TRANSPOSE,
-                                            &alpha, c->A, d->x, &beta, d->y, CUDA_R_32F, CUSPARSE_SPMM_CSR_ALG2,
-                                            &need));
-    if (need > c->buf_cap || !c->buf) {
-      kp_pool_free(kp_cuda(c->dev), c->buf);
-      c->buf = NULL;
-      c->buf_cap = 0;
-      KP_TRY(kp_pool_alloc(kp_cuda(c->dev), need, &c->buf));
-      c->buf_cap = need;
+  for (int s = 0; s < KP_SPMM_SLOTS; s++) {
+    SpmmDense *d = &c->dense[s];
+    if (d->F == F && d->x && d->y) {
+      KP_CUSPARSE_TRY(cusparseDnMatSetValues(d->x, x));
+      KP_CUSPARSE_TRY(cusparseDnMatSetValues(d->y, y));
+      *out = d;
+      return KP_OK;
     }
-  } else {
-    KP_CUSPARSE_TRY(cusparseDnMatSetValues(d->x, x));
-    KP_CUSPARSE_TRY(cusparseDnMatSetValues(d->y, y));
+  }
+  SpmmDense *d = &c->dense[c->next_slot];
+  c->next_slot = (c->next_slot + 1) % KP_SPMM_SLOTS;
+  dense_destroy(d);
+  kp_status s = dense_make(c, g, F, x, y, h, d);
+  if (s != KP_OK) {
+    dense_destroy(d);
+    return s;
   }
   *out = d;
   return KP_OK;
