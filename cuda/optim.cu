@@ -31,12 +31,12 @@ __global__ void k_adam(float *__restrict__ p, const float *__restrict__ g, float
 }
 
 __global__ void k_sgd(float *__restrict__ p, const float *__restrict__ g, float *__restrict__ buf, int64_t n, float lr,
-                      float mom, float damp, float wd, bool nesterov, bool first) {
+                      float mom, float keep, float wd, bool nesterov, bool first) {
   for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
     float gi = g[i];
     if (wd != 0.0f) gi += wd * p[i];
     if (mom != 0.0f) {
-      const float b = first ? gi : buf[i] * mom + (1.0f - damp) * gi;
+      const float b = first ? gi : buf[i] * mom + keep * gi; /* keep = 1 - dampening */
       buf[i] = b;
       gi = nesterov ? gi + mom * b : b;
     }
@@ -85,7 +85,8 @@ extern "C" kp_status kp_cuda_sgd_step(kp_tensor *param, const kp_tensor *grad, k
   if (h->momentum != 0.0f && !buf) return kp_fail(KP_ERR_INVALID, "sgd_step: momentum needs a buffer");
   k_sgd<<<kp_cuda_blocks(n, 256), 256>>>((float *)param->data, (const float *)grad->data,
                                          h->momentum != 0.0f ? (float *)buf->data : NULL, n, h->lr, h->momentum,
-                                         h->dampening, h->weight_decay, h->nesterov, step == 1);
+                                         (float)(1.0 - (double)h->dampening), h->weight_decay, h->nesterov,
+                                         step == 1);
   KP_CUDA_LAUNCH_CHECK("sgd_step");
   return KP_OK;
 }
