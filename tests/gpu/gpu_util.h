@@ -3,6 +3,7 @@
 #ifndef KPRCA_TESTS_GPU_UTIL_H
 #define KPRCA_TESTS_GPU_UTIL_H
 #include <cstring>
+#include "core/backend.h"
 #include "testutil.h"
 
 namespace kpt {
