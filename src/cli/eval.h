@@ -1,0 +1,8 @@
+/* kprca-eval's subcommands. */
+#ifndef KPRCA_CLI_EVAL_H
+#define KPRCA_CLI_EVAL_H
+
+/** kprca-eval parsing: grouping accuracy, parsing accuracy and group F1 of a template parse. */
+int eval_parsing_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,22 @@
+/* kprca-eval: evaluation reports. Subcommands live in src/cli/eval_*.c. */
+#include <stdio.h>
+#include <string.h>
+#include "cli/eval.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: kprca-eval <command> [options]\n"
+          "commands:\n"
+          "  parsing   score a template parse against ground truth (GA, PA, FGA as in loghub)\n"
+          "Run kprca-eval <command> --help for its options.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!strcmp(argv[1], "parsing")) return eval_parsing_main(argc - 1, argv + 1);
+  fprintf(stderr, "kprca-eval: unknown command '%s' (commands: parsing)\n", argv[1]);
+  return 2;
+}
