@@ -1,13 +1,18 @@
 /* Test helpers: host tensors that free themselves, seeded random data, central finite
- * differences in double precision, and closeness checks with a named worst element. */
+ * differences in double precision, closeness checks with a named worst element, and the
+ * backward checks of the gradient-test method (FD at zero start, then accumulation). */
 #ifndef KPRCA_TESTS_TESTUTIL_H
 #define KPRCA_TESTS_TESTUTIL_H
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 #include "kprca/kprca.h"
@@ -101,25 +106,95 @@ inline T rand_f32(std::vector<int64_t> shape, uint32_t seed, float lo = -1.f, fl
   return T::f32(shape, uniform(n, seed, lo, hi, gap));
 }
 
-/* Central finite differences of a scalar function of x, in double: (f(x+h e_i) - f(x-h e_i)) / 2h. */
-inline std::vector<double> fd_grad(const std::vector<double> &x, const std::function<double(const std::vector<double> &)> &f,
-                                   double h = 1e-6) {
-  std::vector<double> g(x.size()), xp = x;
-  for (size_t i = 0; i < x.size(); i++) {
-    xp[i] = x[i] + h;
-    double fp = f(xp);
-    xp[i] = x[i] - h;
-    double fm = f(xp);
-    xp[i] = x[i];
-    g[i] = (fp - fm) / (2 * h);
+/* The number of elements of a shape (1 for a scalar). */
+inline int64_t numel(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (auto s : shape) n *= s;
+  return n;
+}
+inline std::vector<int64_t> shape_of(const kp_tensor *t) { return std::vector<int64_t>(t->shape, t->shape + t->ndim); }
+inline std::string shape_str(const std::vector<int64_t> &s) { /* "[2,3]" */
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+inline bool has(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+
+/* Double-precision helpers for the references: widen floats, seeded data, an f32 tensor from doubles. */
+inline std::vector<double> dvec(const std::vector<float> &v) { return std::vector<double>(v.begin(), v.end()); }
+inline std::vector<double> rand_d(size_t n, uint32_t seed, double lo = -1, double hi = 1, double gap = 0) {
+  return dvec(uniform(n, seed, (float)lo, (float)hi, (float)gap));
+}
+inline T tensor(const std::vector<int64_t> &shape, const std::vector<double> &v) {
+  return T::f32(shape, std::vector<float>(v.begin(), v.end()));
+}
+
+/* The activations of kprca/activation.h in double (exact GELU). */
+inline double act_ref(kp_act act, double x, double alpha) {
+  switch (act) {
+    case KP_ACT_RELU:
+      return x > 0 ? x : 0;
+    case KP_ACT_LEAKY_RELU:
+      return x > 0 ? x : alpha * x;
+    case KP_ACT_ELU:
+      return x > 0 ? x : alpha * std::expm1(x);
+    case KP_ACT_GELU:
+      return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+    case KP_ACT_TANH:
+      return std::tanh(x);
+    case KP_ACT_NONE:
+      break;
   }
-  return g;
+  return x;
 }
 
 inline double dot(const std::vector<double> &a, const std::vector<double> &b) {
   double s = 0;
   for (size_t i = 0; i < a.size(); i++) s += a[i] * b[i];
   return s;
+}
+
+/* Finite-difference gradient of a scalar function at some coordinates of its input. */
+struct FD {
+  std::vector<size_t> at;  // coordinates of x, ascending
+  std::vector<double> g;   // dL/dx at those coordinates
+};
+
+/* Central differences (L(x+h e_i) - L(x-h e_i)) / 2h in double, at every coordinate of x or, when x has
+ * more than max_coords, at max_coords of them drawn at random (the draw depends only on x.size()). */
+inline FD fd_sampled(const std::vector<double> &x, const std::function<double(const std::vector<double> &)> &L,
+                     size_t max_coords = SIZE_MAX, double h = 1e-6) {
+  FD r;
+  r.at.resize(x.size());
+  std::iota(r.at.begin(), r.at.end(), 0);
+  if (x.size() > max_coords) {
+    std::mt19937 g((uint32_t)x.size());
+    std::shuffle(r.at.begin(), r.at.end(), g);
+    r.at.resize(max_coords);
+    std::sort(r.at.begin(), r.at.end());
+  }
+  std::vector<double> xp = x;
+  for (size_t i : r.at) {
+    xp[i] = x[i] + h;
+    double fp = L(xp);
+    xp[i] = x[i] - h;
+    double fm = L(xp);
+    xp[i] = x[i];
+    r.g.push_back((fp - fm) / (2 * h));
+  }
+  return r;
+}
+
+/* Central finite differences of a scalar function of x at every coordinate. */
+inline std::vector<double> fd_grad(const std::vector<double> &x, const std::function<double(const std::vector<double> &)> &f,
+                                   double h = 1e-6) {
+  return fd_sampled(x, f, SIZE_MAX, h).g;
+}
+
+/* FD of L(x) = sum(dy * f(x)) at (at most) max_coords coordinates: each evaluation of f costs the whole op. */
+inline FD fd_loss(const std::vector<double> &x, const std::vector<double> &dy,
+                  const std::function<std::vector<double>(const std::vector<double> &)> &f, size_t max_coords = 400) {
+  return fd_sampled(x, [&](const std::vector<double> &v) { return dot(dy, f(v)); }, max_coords);
 }
 
 /* Largest |a - e| / (atol + rtol |e|); <= 1 means every element is close. */
@@ -150,6 +225,38 @@ inline double error_ratio(const std::vector<float> &a, const std::vector<double>
     EXPECT_LE(kpt_r_, 1.0) << #a " vs " #e ": worst element " << kpt_w_ << ": " << kpt_a_[kpt_w_]           \
                            << " vs expected " << kpt_e_[kpt_w_];                                            \
   } while (0)
+
+/* Steps 3-4 of the gradient-test method for one gradient of the given shape: bwd(g) runs the kprca backward
+ * accumulating into g. Into zeros it must match the finite differences fd (at fd.at); into a gradient
+ * pre-filled with seeded g0 in [-2, 2) it must give g0 + the zero-start result. */
+inline void check_backward(const std::string &what, const std::vector<int64_t> &shape, const FD &fd,
+                           const std::function<kp_status(kp_tensor *)> &bwd, uint32_t seed, double rtol = 1e-4,
+                           double atol = 1e-5) {
+  SCOPED_TRACE(what);
+  T g(KP_F32, shape);
+  KP_ASSERT_OK(bwd(&g));
+  auto got = g.vec();
+  {
+    SCOPED_TRACE("backward vs finite differences");
+    std::vector<float> sel;
+    for (size_t i : fd.at) sel.push_back(got[i]);
+    KP_EXPECT_CLOSE(sel, fd.g, rtol, atol);
+  }
+  T acc = rand_f32(shape, seed, -2.f, 2.f);
+  std::vector<double> want = acc.dvec();
+  for (size_t i = 0; i < want.size(); i++) want[i] += got[i];
+  KP_ASSERT_OK(bwd(&acc));
+  SCOPED_TRACE("backward accumulates into a non-zero gradient");
+  KP_EXPECT_CLOSE(acc.vec(), want, 1e-6, 1e-6);
+}
+
+/* Steps 2-4 for one input x of the given shape: L is the double loss as a function of x (the other inputs
+ * fixed); the backward is checked against central differences at every coordinate of x. */
+inline void check_grad(const std::string &what, const std::vector<int64_t> &shape, const std::vector<double> &x,
+                       const std::function<double(const std::vector<double> &)> &L,
+                       const std::function<kp_status(kp_tensor *)> &bwd, double rtol = 1e-4, double atol = 1e-5) {
+  check_backward(what, shape, fd_sampled(x, L), bwd, 4242, rtol, atol);
+}
 
 }  // namespace kpt
 #endif

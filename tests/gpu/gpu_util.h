@@ -1,8 +1,11 @@
 /* Helpers for the CUDA-vs-CPU tests: skip cleanly without a GPU, copy CPU tensors to the
- * GPU, and output buffers with guard zones on both sides that catch out-of-bounds writes. */
+ * GPU, output buffers with guard zones on both sides that catch out-of-bounds writes, and
+ * bitwise comparisons of GPU outputs with the CPU's and with other GPU runs. */
 #ifndef KPRCA_TESTS_GPU_UTIL_H
 #define KPRCA_TESTS_GPU_UTIL_H
+#include <cmath>
 #include <cstring>
+#include <memory>
 #include "core/backend.h"
 #include "testutil.h"
 
@@ -72,6 +75,58 @@ struct Guarded {
     return v;
   }
 };
+
+/* Waits for the GPU and fails the test, with kprca's message, on any asynchronous error (a failed kernel). */
+#define KP_GPU_SYNC() KP_ASSERT_OK(kp_device_sync(kpt::gpu0()))
+
+/* A guarded GPU tensor holding a copy of the CPU tensor c (same dtype, shape and contents). */
+inline std::unique_ptr<Guarded> guard(const T &c) {
+  return std::make_unique<Guarded>(c.t.dtype, shape_of(&c.t), &c.t);
+}
+
+/* Uniform f32 values in [lo, hi) rounded to multiples of `step`: with the default 2^-10, sums of them
+ * are exact in f32 in any order. */
+inline T qrand(std::vector<int64_t> shape, uint32_t seed, float step = 1.0f / 1024, float lo = -1.f, float hi = 1.f) {
+  T t = rand_f32(shape, seed, lo, hi);
+  for (int64_t i = 0; i < t.numel(); i++) t.f()[i] = std::round(t.f()[i] / step) * step;
+  return t;
+}
+
+/* The raw bytes of a tensor on any device. */
+inline std::vector<unsigned char> bytes_of(const kp_tensor *t) {
+  std::vector<unsigned char> v(kp_tensor_nbytes(t));
+  kp_tensor h = kp_tensor_wrap(v.data(), t->dtype, kp_cpu(), t->ndim, t->shape);
+  if (kp_tensor_copy(&h, t) != KP_OK) throw std::runtime_error(kp_last_error());
+  return v;
+}
+
+/* The GPU output is bitwise the CPU output (any dtype) and its guards are intact. */
+inline void expect_same_bits(Guarded &g, const T &c, const std::string &what) {
+  EXPECT_TRUE(g.guards_intact()) << what << ": write outside the tensor";
+  auto a = bytes_of(&g.t), e = bytes_of(&c.t);
+  ASSERT_EQ(a.size(), e.size()) << what;
+  size_t es = kp_dtype_size(c.t.dtype);
+  for (size_t i = 0; i < a.size(); i++)
+    if (a[i] != e[i]) {
+      size_t k = i / es;
+      std::ostringstream vals; /* the values too, for f32 */
+      if (c.t.dtype == KP_F32) {
+        float ga, ca;
+        std::memcpy(&ga, &a[k * 4], 4);
+        std::memcpy(&ca, &e[k * 4], 4);
+        vals << " = gpu " << ga << " vs cpu " << ca;
+      }
+      ADD_FAILURE() << what << ": element " << k << " differs (byte " << i % es << ": gpu " << (int)a[i]
+                    << ", cpu " << (int)e[i] << ")" << vals.str();
+      return;
+    }
+}
+
+/* Two GPU f32 buffers hold the same bits (the op is deterministic). */
+inline void expect_same_run(Guarded &a, Guarded &b, const std::string &what) {
+  std::vector<float> x = a.vec(), y = b.vec();
+  EXPECT_EQ(0, std::memcmp(x.data(), y.data(), x.size() * 4)) << what << ": two GPU runs differ";
+}
 
 /* Asserts the GPU output matches the CPU output within rtol/atol and its guards are intact. */
 #define KP_EXPECT_GPU_MATCH(guarded, cpu_vec, rtol, atol)                          \

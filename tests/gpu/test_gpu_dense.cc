@@ -8,65 +8,22 @@
 #include "core/ewmath.h"
 #include "gpu_util.h"
 
+using kpt::bytes_of;
+using kpt::expect_same_bits;
+using kpt::gpu0;
+using kpt::guard;
 using kpt::Guarded;
+using kpt::numel;
+using kpt::qrand;
+using kpt::shape_of;
+using kpt::shape_str;
 using kpt::T;
 
 namespace {
 
-kp_device G() { return kpt::gpu0(); }
-
-std::vector<int64_t> shape_of(const kp_tensor *t) { return std::vector<int64_t>(t->shape, t->shape + t->ndim); }
-
-/* A guarded GPU tensor holding a copy of the CPU tensor c (same dtype, shape and contents). */
-std::unique_ptr<Guarded> guard(const T &c) { return std::make_unique<Guarded>(c.t.dtype, shape_of(&c.t), &c.t); }
-
-/* Uniform values rounded to multiples of 2^-10: sums of them are exact in f32 in any order. */
-T qrand(std::vector<int64_t> shape, uint32_t seed) {
-  T t = kpt::rand_f32(shape, seed);
-  for (int64_t i = 0; i < t.numel(); i++) t.f()[i] = std::round(t.f()[i] * 1024.0f) / 1024.0f;
-  return t;
-}
-
-/* The raw bytes of a tensor on any device. */
-std::vector<unsigned char> bytes_of(const kp_tensor *t) {
-  std::vector<unsigned char> v(kp_tensor_nbytes(t));
-  kp_tensor h = kp_tensor_wrap(v.data(), t->dtype, kp_cpu(), t->ndim, t->shape);
-  if (kp_tensor_copy(&h, t) != KP_OK) throw std::runtime_error(kp_last_error());
-  return v;
-}
-
-/* The GPU output is bitwise the CPU output and its guards are intact. */
-void expect_same_bits(Guarded &g, const T &c, const std::string &what) {
-  EXPECT_TRUE(g.guards_intact()) << what << ": write outside the tensor";
-  auto a = bytes_of(&g.t), e = bytes_of(&c.t);
-  ASSERT_EQ(a.size(), e.size()) << what;
-  size_t es = kp_dtype_size(c.t.dtype);
-  for (size_t i = 0; i < a.size(); i++)
-    if (a[i] != e[i]) {
-      ADD_FAILURE() << what << ": element " << i / es << " differs (byte " << i % es << ": gpu " << (int)a[i]
-                    << ", cpu " << (int)e[i] << ")";
-      return;
-    }
-}
-
-/* Waits for the GPU and reports any asynchronous error (a failed kernel) at this point. */
-#define GPU_SYNC() KP_ASSERT_OK(kp_device_sync(G()))
-
 std::string str(const kp_tensor *t) {
   char b[96];
   return kp_tensor_str(t, b, sizeof b);
-}
-
-std::string shape_str(const std::vector<int64_t> &s) {
-  std::string r = "[";
-  for (size_t i = 0; i < s.size(); i++) r += (i ? "," : "") + std::to_string(s[i]);
-  return r + "]";
-}
-
-int64_t numel_of(const std::vector<int64_t> &s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
 }
 
 }  // namespace
@@ -99,7 +56,7 @@ TEST(GpuOp, fill_cast) {
         auto g = guard(c);
         KP_ASSERT_OK(kp_tensor_fill(&c, v));
         KP_ASSERT_OK(kp_tensor_fill(&g->t, v));
-        GPU_SYNC();
+        KP_GPU_SYNC();
         expect_same_bits(*g, c, "fill " + str(&c.t) + " with " + std::to_string(v));
       }
   /* cast: all 25 pairs. Base values are safe for every pair (in range of every type); wide
@@ -130,10 +87,10 @@ TEST(GpuOp, fill_cast) {
       }
       T dst = typed(dd, std::vector<double>((size_t)src.numel(), 7.0));
       auto g = guard(dst);
-      T gsrc = src.to(G());
+      T gsrc = src.to(gpu0());
       KP_ASSERT_OK(kp_tensor_cast(&dst, &src));
       KP_ASSERT_OK(kp_tensor_cast(&g->t, &gsrc));
-      GPU_SYNC();
+      KP_GPU_SYNC();
       expect_same_bits(*g, dst, std::string("cast ") + kp_dtype_name(sd) + " -> " + kp_dtype_name(dd));
     }
   /* zero-size tensors: nothing to do, nothing written */
@@ -142,7 +99,7 @@ TEST(GpuOp, fill_cast) {
   KP_EXPECT_OK(kp_tensor_fill(&ge->t, 1.0));
   Guarded gei(KP_I32, {0, 3});
   KP_EXPECT_OK(kp_tensor_cast(&gei.t, &ge->t));
-  GPU_SYNC();
+  KP_GPU_SYNC();
   EXPECT_TRUE(ge->guards_intact());
   EXPECT_TRUE(gei.guards_intact());
 }
@@ -160,7 +117,7 @@ TEST(GpuOp, random_fill) {
       KP_ASSERT_OK(kp_rng_fill_uniform(&gu->t, &rg, -0.75f, 2.5f));
       KP_ASSERT_OK(kp_rng_fill_normal(&nrm, &rc, 0.5f, 2.0f));
       KP_ASSERT_OK(kp_rng_fill_normal(&gn->t, &rg, 0.5f, 2.0f));
-      GPU_SYNC();
+      KP_GPU_SYNC();
       EXPECT_EQ(rc.offset, rg.offset);
       expect_same_bits(*gu, u, "uniform fill");  // integer Philox and one product and sum: exact
       /* Box-Muller goes through logf / cosf / sqrtf: CUDA's and libm's differ in the last bits */
@@ -186,7 +143,7 @@ static void check_mm(int64_t batch, int64_t M, int64_t N, int64_t K, bool ta, bo
   T a = kpt::rand_f32(ta ? shp(K, M) : shp(M, K), seed), b = kpt::rand_f32(tb ? shp(N, K) : shp(K, N), seed + 1);
   T c = kpt::rand_f32(shp(M, N), seed + 2), dc = kpt::rand_f32(shp(M, N), seed + 3);
   T da = kpt::rand_f32(shape_of(&a.t), seed + 4), db = kpt::rand_f32(shape_of(&b.t), seed + 5);
-  T ga = a.to(G()), gb = b.to(G()), gdc = dc.to(G());
+  T ga = a.to(gpu0()), gb = b.to(gpu0()), gdc = dc.to(gpu0());
   auto gc = guard(c), gda = guard(da), gdb = guard(db);
   auto fwd = batch ? kp_bmm : kp_matmul;
   auto bwd = batch ? kp_bmm_bwd : kp_matmul_bwd;
@@ -194,7 +151,7 @@ static void check_mm(int64_t batch, int64_t M, int64_t N, int64_t K, bool ta, bo
   KP_ASSERT_OK(fwd(&gc->t, &ga, &gb, ta, tb, alpha, beta));
   KP_ASSERT_OK(bwd(&da, &db, &dc, &a, &b, ta, tb, alpha));
   KP_ASSERT_OK(bwd(&gda->t, &gdb->t, &gdc, &ga, &gb, ta, tb, alpha));
-  GPU_SYNC();
+  KP_GPU_SYNC();
   /* exact fp32 on both sides, different summation orders: TF32 (~1e-3) would fail this */
   KP_EXPECT_GPU_MATCH(*gc, c.vec(), 1e-4, 5e-5);
   KP_EXPECT_GPU_MATCH(*gda, da.vec(), 1e-4, 5e-5);
@@ -238,21 +195,21 @@ TEST(GpuOp, linear) {
         T x = kpt::rand_f32(xs, seed), w = kpt::rand_f32({s.M, s.K}, seed + 1), b = kpt::rand_f32({s.M}, seed + 2, -2, 2);
         T y = kpt::rand_f32(ys, seed + 3), pre = kpt::rand_f32(ys, seed + 4), dy = kpt::rand_f32(ys, seed + 5);
         T dx = kpt::rand_f32(xs, seed + 6), dw = kpt::rand_f32({s.M, s.K}, seed + 7), db = kpt::rand_f32({s.M}, seed + 8);
-        T gx = x.to(G()), gw = w.to(G()), gbias = b.to(G()), gdy = dy.to(G());
+        T gx = x.to(gpu0()), gw = w.to(gpu0()), gbias = b.to(gpu0()), gdy = dy.to(gpu0());
         auto gy = guard(y), gpre = guard(pre);
         const kp_tensor *pb = bias ? &b.t : nullptr, *gpb = bias ? &gbias.t : nullptr;
         KP_ASSERT_OK(kp_linear_fwd(&y, &pre, &x, &w, pb, act, alpha));
         KP_ASSERT_OK(kp_linear_fwd(&gy->t, &gpre->t, &gx, &gw, gpb, act, alpha));
-        GPU_SYNC();
+        KP_GPU_SYNC();
         KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-4, 5e-5);
         if (act != KP_ACT_NONE) KP_EXPECT_GPU_MATCH(*gpre, pre.vec(), 1e-4, 5e-5);
         else EXPECT_TRUE(gpre->guards_intact());
         /* backward from the CPU's pre on both sides, so relu's kink cannot split them */
-        T gpre_cpu = pre.to(G());
+        T gpre_cpu = pre.to(gpu0());
         auto gdx = guard(dx), gdw = guard(dw), gdb = guard(db);
         KP_ASSERT_OK(kp_linear_bwd(&dx, &dw, bias ? &db.t : nullptr, &dy, &pre, &x, &w, act, alpha));
         KP_ASSERT_OK(kp_linear_bwd(&gdx->t, &gdw->t, bias ? &gdb->t : nullptr, &gdy, &gpre_cpu, &gx, &gw, act, alpha));
-        GPU_SYNC();
+        KP_GPU_SYNC();
         KP_EXPECT_GPU_MATCH(*gdx, dx.vec(), 1e-4, 5e-5);
         KP_EXPECT_GPU_MATCH(*gdw, dw.vec(), 1e-4, 5e-5);
         KP_EXPECT_GPU_MATCH(*gdb, db.vec(), 1e-4, 5e-5);
@@ -270,38 +227,38 @@ TEST(GpuOp, bias_add) {
     seed += 10;
     int64_t C = s.back();
     T x = kpt::rand_f32(s, seed), b = kpt::rand_f32({C}, seed + 1), y = kpt::rand_f32(s, seed + 2);
-    T gx = x.to(G()), gb = b.to(G());
+    T gx = x.to(gpu0()), gb = b.to(gpu0());
     auto gy = guard(y), ginplace = guard(x);
     KP_ASSERT_OK(kp_bias_add_fwd(&y, &x, &b));
     KP_ASSERT_OK(kp_bias_add_fwd(&gy->t, &gx, &gb));
     KP_ASSERT_OK(kp_bias_add_fwd(&ginplace->t, &ginplace->t, &gb)); /* y aliases x */
-    GPU_SYNC();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-6, 1e-7);
     KP_EXPECT_GPU_MATCH(*ginplace, y.vec(), 1e-6, 1e-7);
     /* backward: dy on a 2^-10 grid makes the column sums exact in any order, so the
      * deterministic two-stage GPU reduction must give the CPU's value up to the last += */
     T dy = qrand(s, seed + 3), dx = kpt::rand_f32(s, seed + 4), db = kpt::rand_f32({C}, seed + 5);
-    T gdy = dy.to(G());
+    T gdy = dy.to(gpu0());
     auto gdx = guard(dx), gdb = guard(db);
     KP_ASSERT_OK(kp_bias_add_bwd(&dx, &db, &dy));
     KP_ASSERT_OK(kp_bias_add_bwd(&gdx->t, &gdb->t, &gdy));
-    GPU_SYNC();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*gdx, dx.vec(), 1e-6, 1e-7);
     KP_EXPECT_GPU_MATCH(*gdb, db.vec(), 1e-6, 1e-6);
     /* db alone, on non-grid values: rounding differs with the order, within fp32 sums */
     T dy2 = kpt::rand_f32(s, seed + 6), db2 = kpt::rand_f32({C}, seed + 7);
-    T gdy2 = dy2.to(G());
+    T gdy2 = dy2.to(gpu0());
     auto gdb2 = guard(db2);
     KP_ASSERT_OK(kp_bias_add_bwd(nullptr, &db2, &dy2));
     KP_ASSERT_OK(kp_bias_add_bwd(nullptr, &gdb2->t, &gdy2));
-    GPU_SYNC();
+    KP_GPU_SYNC();
     double rows = (double)kp_tensor_rows(&dy2.t);
     KP_EXPECT_GPU_MATCH(*gdb2, db2.vec(), 1e-5, 2e-7 * (rows + 10));
     /* the GPU reduction is deterministic: a second run gives the same bits */
     auto gdb3 = guard(db2), gdb4 = guard(db2);
     KP_ASSERT_OK(kp_bias_add_bwd(nullptr, &gdb3->t, &gdy2));
     KP_ASSERT_OK(kp_bias_add_bwd(nullptr, &gdb4->t, &gdy2));
-    GPU_SYNC();
+    KP_GPU_SYNC();
     EXPECT_EQ(bytes_of(&gdb3->t), bytes_of(&gdb4->t));
   }
 }
@@ -314,20 +271,20 @@ TEST(GpuOp, add) {
     SCOPED_TRACE("shape " + shape_str(s));
     seed += 10;
     T a = kpt::rand_f32(s, seed), b = kpt::rand_f32(s, seed + 1), y = kpt::rand_f32(s, seed + 2);
-    T ga = a.to(G()), gb = b.to(G());
+    T ga = a.to(gpu0()), gb = b.to(gpu0());
     auto gy = guard(y), galias = guard(a);
     KP_ASSERT_OK(kp_add_fwd(&y, &a, &b));
     KP_ASSERT_OK(kp_add_fwd(&gy->t, &ga, &gb));
     KP_ASSERT_OK(kp_add_fwd(&galias->t, &galias->t, &gb)); /* y aliases a */
-    GPU_SYNC();
+    KP_GPU_SYNC();
     expect_same_bits(*gy, y, "add_fwd"); /* one rounded sum per element */
     expect_same_bits(*galias, y, "add_fwd in place");
     T dy = kpt::rand_f32(s, seed + 3), da = kpt::rand_f32(s, seed + 4), db = kpt::rand_f32(s, seed + 5);
-    T gdy = dy.to(G());
+    T gdy = dy.to(gpu0());
     auto gda = guard(da), gdb = guard(db);
     KP_ASSERT_OK(kp_add_bwd(&da, &db, &dy));
     KP_ASSERT_OK(kp_add_bwd(&gda->t, &gdb->t, &gdy));
-    GPU_SYNC();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*gda, da.vec(), 1e-6, 1e-7);
     KP_EXPECT_GPU_MATCH(*gdb, db.vec(), 1e-6, 1e-7);
   }
@@ -342,13 +299,13 @@ TEST(GpuOp, axpy_scale) {
       SCOPED_TRACE("shape " + shape_str(s) + " alpha=" + std::to_string(alpha));
       seed += 10;
       T x = kpt::rand_f32(s, seed), y = kpt::rand_f32(s, seed + 1), z = kpt::rand_f32(s, seed + 2);
-      T gx = x.to(G());
+      T gx = x.to(gpu0());
       auto gy = guard(y), gz = guard(z);
       KP_ASSERT_OK(kp_axpy(&y, alpha, &x));
       KP_ASSERT_OK(kp_axpy(&gy->t, alpha, &gx));
       KP_ASSERT_OK(kp_scale(&z, alpha));
       KP_ASSERT_OK(kp_scale(&gz->t, alpha));
-      GPU_SYNC();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-6, 1e-7);
       KP_EXPECT_GPU_MATCH(*gz, z.vec(), 1e-6, 1e-7);
     }
@@ -366,21 +323,21 @@ TEST(GpuOp, activation) {
                      shape_str(s));
         seed += 10;
         T x = kpt::rand_f32(s, seed, -4.f, 4.f, 1e-3f), y = kpt::rand_f32(s, seed + 1);
-        T gx = x.to(G());
+        T gx = x.to(gpu0());
         auto gy = guard(y), gin = guard(x);
         KP_ASSERT_OK(kp_act_fwd(&y, &x, act, alpha));
         KP_ASSERT_OK(kp_act_fwd(&gy->t, &gx, act, alpha));
         KP_ASSERT_OK(kp_act_fwd(&gin->t, &gin->t, act, alpha)); /* in place */
-        GPU_SYNC();
+        KP_GPU_SYNC();
         /* erff / expm1f / tanhf: CUDA and libm agree to a few ulp */
         KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-5, 1e-7);
         KP_EXPECT_GPU_MATCH(*gin, y.vec(), 1e-5, 1e-7);
         T dy = kpt::rand_f32(s, seed + 2), dx = kpt::rand_f32(s, seed + 3);
-        T gdy = dy.to(G());
+        T gdy = dy.to(gpu0());
         auto gdx = guard(dx);
         KP_ASSERT_OK(kp_act_bwd(&dx, &dy, &x, act, alpha));
         KP_ASSERT_OK(kp_act_bwd(&gdx->t, &gdy, &gx, act, alpha));
-        GPU_SYNC();
+        KP_GPU_SYNC();
         KP_EXPECT_GPU_MATCH(*gdx, dx.vec(), 1e-5, 1e-6);
       }
 }
@@ -396,12 +353,12 @@ TEST(GpuOp, dropout) {
                      " offset=" + std::to_string(st.offset));
         seed += 10;
         T x = kpt::rand_f32({n}, seed, -1.f, 1.f, 1e-3f), y = kpt::rand_f32({n}, seed + 1);
-        T gx = x.to(G());
+        T gx = x.to(gpu0());
         auto gy = guard(y), gin = guard(x);
         KP_ASSERT_OK(kp_dropout_fwd(&y, &x, p, st.seed, st.offset));
         KP_ASSERT_OK(kp_dropout_fwd(&gy->t, &gx, p, st.seed, st.offset));
         KP_ASSERT_OK(kp_dropout_fwd(&gin->t, &gin->t, p, st.seed, st.offset)); /* in place */
-        GPU_SYNC();
+        KP_GPU_SYNC();
         /* the same Philox draws and one rounded product: the same mask and the same bits */
         expect_same_bits(*gy, y, "dropout_fwd");
         expect_same_bits(*gin, y, "dropout_fwd in place");
@@ -414,11 +371,11 @@ TEST(GpuOp, dropout) {
         EXPECT_EQ(first_diff, -1) << "the GPU's keep mask differs from the CPU's (first at this element)";
         if (p == 0.0f) EXPECT_EQ(kept, n);
         T dy = kpt::rand_f32({n}, seed + 2), dx = kpt::rand_f32({n}, seed + 3), dx0 = kpt::rand_f32({n}, seed + 3);
-        T gdy = dy.to(G());
+        T gdy = dy.to(gpu0());
         auto gdx = guard(dx);
         KP_ASSERT_OK(kp_dropout_bwd(&dx, &dy, p, st.seed, st.offset));
         KP_ASSERT_OK(kp_dropout_bwd(&gdx->t, &gdy, p, st.seed, st.offset));
-        GPU_SYNC();
+        KP_GPU_SYNC();
         expect_same_bits(*gdx, dx, "dropout_bwd");
         auto gdv = gdx->vec();
         first_diff = -1;
@@ -443,7 +400,7 @@ TEST(GpuOp, softmax) {
       SCOPED_TRACE("shape " + shape_str(c.shape) + " mask rows " + std::to_string(c.mask_rows) +
                    " scale=" + std::to_string(scale));
       seed += 10;
-      int64_t L = c.shape.back(), R = numel_of(c.shape) / (L ? L : 1);
+      int64_t L = c.shape.back(), R = numel(c.shape) / (L ? L : 1);
       T x = kpt::rand_f32(c.shape, seed, -6.f, 6.f), y = kpt::rand_f32(c.shape, seed + 1);
       T mask;
       std::vector<bool> row_dead((size_t)R, false);
@@ -463,14 +420,14 @@ TEST(GpuOp, softmax) {
           row_dead[(size_t)r] = !any;
         }
       }
-      T gx = x.to(G());
-      T gmask = c.mask_rows ? mask.to(G()) : T();
+      T gx = x.to(gpu0());
+      T gmask = c.mask_rows ? mask.to(gpu0()) : T();
       const kp_tensor *pm = c.mask_rows ? &mask.t : nullptr, *gpm = c.mask_rows ? &gmask.t : nullptr;
       auto gy = guard(y), gin = guard(x);
       KP_ASSERT_OK(kp_softmax_fwd(&y, &x, pm, scale));
       KP_ASSERT_OK(kp_softmax_fwd(&gy->t, &gx, gpm, scale));
       KP_ASSERT_OK(kp_softmax_fwd(&gin->t, &gin->t, gpm, scale)); /* in place */
-      GPU_SYNC();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-5, 1e-7);
       KP_EXPECT_GPU_MATCH(*gin, y.vec(), 1e-5, 1e-7);
       auto gv = gy->vec();
@@ -484,11 +441,11 @@ TEST(GpuOp, softmax) {
       }
       /* backward from the CPU's y on both sides */
       T dy = kpt::rand_f32(c.shape, seed + 3), dx = kpt::rand_f32(c.shape, seed + 4);
-      T gdy = dy.to(G()), gycpu = y.to(G());
+      T gdy = dy.to(gpu0()), gycpu = y.to(gpu0());
       auto gdx = guard(dx);
       KP_ASSERT_OK(kp_softmax_bwd(&dx, &dy, &y, scale));
       KP_ASSERT_OK(kp_softmax_bwd(&gdx->t, &gdy, &gycpu, scale));
-      GPU_SYNC();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gdx, dx.vec(), 1e-5, 1e-6);
     }
 }
@@ -501,17 +458,17 @@ TEST(GpuOp, layernorm) {
     for (float offset : {0.0f, 30.0f}) { /* a large common offset tests the two-pass variance */
       SCOPED_TRACE("shape " + shape_str(s) + " offset=" + std::to_string(offset));
       seed += 10;
-      int64_t C = s.back(), R = numel_of(s) / C;
+      int64_t C = s.back(), R = numel(s) / C;
       T x = kpt::rand_f32(s, seed, offset - 1.f, offset + 1.f), gamma = kpt::rand_f32({C}, seed + 1, 0.5f, 1.5f),
         beta = kpt::rand_f32({C}, seed + 2);
       T y = kpt::rand_f32(s, seed + 3), mean = kpt::rand_f32({R}, seed + 4), rstd = kpt::rand_f32({R}, seed + 5);
-      T gx = x.to(G()), gg = gamma.to(G()), gbeta = beta.to(G());
+      T gx = x.to(gpu0()), gg = gamma.to(gpu0()), gbeta = beta.to(gpu0());
       auto gy = guard(y), gmean = guard(mean), grstd = guard(rstd), gin = guard(x);
       const float eps = 1e-5f;
       KP_ASSERT_OK(kp_layernorm_fwd(&y, &mean, &rstd, &x, &gamma, &beta, eps));
       KP_ASSERT_OK(kp_layernorm_fwd(&gy->t, &gmean->t, &grstd->t, &gx, &gg, &gbeta, eps));
       KP_ASSERT_OK(kp_layernorm_fwd(&gin->t, nullptr, nullptr, &gin->t, &gg, &gbeta, eps)); /* in place, inference */
-      GPU_SYNC();
+      KP_GPU_SYNC();
       /* statistics in double on both sides: the same floats but for a rare last-bit tie */
       KP_EXPECT_GPU_MATCH(*gmean, mean.vec(), 1e-6, 1e-7);
       KP_EXPECT_GPU_MATCH(*grstd, rstd.vec(), 1e-6, 1e-7);
@@ -520,11 +477,11 @@ TEST(GpuOp, layernorm) {
       /* backward from the CPU's statistics on both sides */
       T dy = kpt::rand_f32(s, seed + 6), dx = kpt::rand_f32(s, seed + 7), dg = kpt::rand_f32({C}, seed + 8),
         db = kpt::rand_f32({C}, seed + 9);
-      T gdy = dy.to(G()), gm = mean.to(G()), grs = rstd.to(G());
+      T gdy = dy.to(gpu0()), gm = mean.to(gpu0()), grs = rstd.to(gpu0());
       auto gdx = guard(dx), gdg = guard(dg), gdb = guard(db);
       KP_ASSERT_OK(kp_layernorm_bwd(&dx, &dg, &db, &dy, &x, &mean, &rstd, &gamma));
       KP_ASSERT_OK(kp_layernorm_bwd(&gdx->t, &gdg->t, &gdb->t, &gdy, &gx, &gm, &grs, &gg));
-      GPU_SYNC();
+      KP_GPU_SYNC();
       double tol_cols = 2e-7 * ((double)R + 10); /* fp32 column sums over R rows, in different orders */
       KP_EXPECT_GPU_MATCH(*gdx, dx.vec(), 1e-4, 2e-5);
       KP_EXPECT_GPU_MATCH(*gdg, dg.vec(), 1e-5, tol_cols);
@@ -533,7 +490,7 @@ TEST(GpuOp, layernorm) {
       T dg2 = kpt::rand_f32({C}, seed + 8);
       auto gdg2 = guard(dg2);
       KP_ASSERT_OK(kp_layernorm_bwd(nullptr, &gdg2->t, nullptr, &gdy, &gx, &gm, &grs, &gg));
-      GPU_SYNC();
+      KP_GPU_SYNC();
       EXPECT_EQ(bytes_of(&gdg2->t), bytes_of(&gdg->t));
     }
 }

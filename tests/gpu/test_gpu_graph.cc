@@ -11,24 +11,15 @@
 #include "core/backend.h"
 #include "gpu_util.h"
 
+using kpt::expect_same_bits;
+using kpt::expect_same_run;
+using kpt::gpu0;
+using kpt::guard;
 using kpt::Guarded;
+using kpt::qrand;
 using kpt::T;
 
 namespace {
-
-kp_device G() { return kpt::gpu0(); }
-
-std::vector<int64_t> shape_of(const kp_tensor *t) { return std::vector<int64_t>(t->shape, t->shape + t->ndim); }
-
-/* A guarded GPU tensor holding a copy of the CPU tensor c. */
-std::unique_ptr<Guarded> guard(const T &c) { return std::make_unique<Guarded>(c.t.dtype, shape_of(&c.t), &c.t); }
-
-/* Uniform values in [lo, hi) rounded to multiples of `step` (2^-10 keeps every partial sum exact). */
-T qrand(std::vector<int64_t> shape, uint32_t seed, float step = 1.0f / 1024, float lo = -1.f, float hi = 1.f) {
-  T t = kpt::rand_f32(shape, seed, lo, hi);
-  for (int64_t i = 0; i < t.numel(); i++) t.f()[i] = std::round(t.f()[i] / step) * step;
-  return t;
-}
 
 std::vector<int32_t> ints(const T &t) {
   std::vector<int32_t> v((size_t)t.numel());
@@ -48,29 +39,9 @@ T rand_idx(int64_t K, int64_t n, uint32_t seed, bool leave_holes = true) {
   return T::i32({K}, v);
 }
 
-void gpu_sync() { KP_ASSERT_OK(kp_device_sync(G())); }
-
-/* GPU output equals the CPU output bit for bit, guards intact. */
-void expect_bits(Guarded &g, const T &c, const std::string &what) {
-  EXPECT_TRUE(g.guards_intact()) << what << ": write outside the tensor";
-  std::vector<float> a = g.vec(), e = c.vec();
-  ASSERT_EQ(a.size(), e.size()) << what;
-  for (size_t i = 0; i < a.size(); i++)
-    if (std::memcmp(&a[i], &e[i], 4) != 0) {
-      ADD_FAILURE() << what << ": element " << i << ": gpu " << a[i] << " vs cpu " << e[i];
-      return;
-    }
-}
-
 void expect_ints(Guarded &g, const T &c, const std::string &what) {
   EXPECT_TRUE(g.guards_intact()) << what << ": write outside the tensor";
   EXPECT_EQ(g.ivec(), ints(c)) << what;
-}
-
-/* Two GPU buffers hold the same bits. */
-void expect_same_run(Guarded &a, Guarded &b, const std::string &what) {
-  std::vector<float> x = a.vec(), y = b.vec();
-  EXPECT_EQ(0, std::memcmp(x.data(), y.data(), x.size() * 4)) << what << ": two GPU runs differ";
 }
 
 /* A CSR adjacency on the host: row i has `deg` random source columns (repeats allowed); every 5th row
@@ -126,30 +97,30 @@ TEST(GpuOp, gather) {
                  Case{6, 70, 300}}) {
     std::string what = "N=" + std::to_string(c.N) + " F=" + std::to_string(c.F) + " K=" + std::to_string(c.K);
     T x = qrand({c.N, c.F}, 1), idx = rand_idx(c.K, c.N, 2, false);
-    T xg = x.to(G()), idxg = idx.to(G());
+    T xg = x.to(gpu0()), idxg = idx.to(gpu0());
     /* forward: a copy, exact */
     T y = qrand({c.K, c.F}, 3);
     auto gy = guard(y);
     KP_ASSERT_OK(kp_gather_fwd(&y, &x, &idx));
     KP_ASSERT_OK(kp_gather_fwd(&gy->t, &xg, &idxg));
-    gpu_sync();
-    expect_bits(*gy, y, "gather_fwd " + what);
+    KP_GPU_SYNC();
+    expect_same_bits(*gy, y, "gather_fwd " + what);
     /* backward on the 2^-10 grid: exact, accumulating into dx */
     T dy = qrand({c.K, c.F}, 4), dx = qrand({c.N, c.F}, 5);
-    T dyg = dy.to(G());
+    T dyg = dy.to(gpu0());
     auto gdx = guard(dx);
     KP_ASSERT_OK(kp_gather_bwd(&dx, &dy, &idx));
     KP_ASSERT_OK(kp_gather_bwd(&gdx->t, &dyg, &idxg));
-    gpu_sync();
-    expect_bits(*gdx, dx, "gather_bwd " + what);
+    KP_GPU_SYNC();
+    expect_same_bits(*gdx, dx, "gather_bwd " + what);
     /* backward on arbitrary floats: close to the CPU, and the same bits on a second GPU run */
     T dy2 = kpt::rand_f32({c.K, c.F}, 6), dx2 = kpt::rand_f32({c.N, c.F}, 7);
-    T dy2g = dy2.to(G());
+    T dy2g = dy2.to(gpu0());
     auto a = guard(dx2), b = guard(dx2);
     KP_ASSERT_OK(kp_gather_bwd(&a->t, &dy2g, &idxg));
     KP_ASSERT_OK(kp_gather_bwd(&b->t, &dy2g, &idxg));
     KP_ASSERT_OK(kp_gather_bwd(&dx2, &dy2, &idx));
-    gpu_sync();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*a, dx2.vec(), 1e-5, 1e-6 * (1 + c.K));
     expect_same_run(*a, *b, "gather_bwd " + what);
   }
@@ -164,20 +135,20 @@ TEST(GpuOp, embedding) {
   for (auto &v : ids) v = (int32_t)(g() % 20); /* few distinct ids: many repeats, most rows untouched */
   ids[0] = V - 1;
   T id = T::i32({B, L}, ids);
-  T tg = table.to(G()), idg = id.to(G());
+  T tg = table.to(gpu0()), idg = id.to(gpu0());
   T y = qrand({B, L, D}, 12);
   auto gy = guard(y);
   KP_ASSERT_OK(kp_embedding_fwd(&y, &id, &table));
   KP_ASSERT_OK(kp_embedding_fwd(&gy->t, &idg, &tg));
-  gpu_sync();
-  expect_bits(*gy, y, "embedding_fwd");
+  KP_GPU_SYNC();
+  expect_same_bits(*gy, y, "embedding_fwd");
   T dy = qrand({B, L, D}, 13), dt = qrand({V, D}, 14);
-  T dyg = dy.to(G());
+  T dyg = dy.to(gpu0());
   auto gdt = guard(dt);
   KP_ASSERT_OK(kp_embedding_bwd(&dt, &dy, &id));
   KP_ASSERT_OK(kp_embedding_bwd(&gdt->t, &dyg, &idg));
-  gpu_sync();
-  expect_bits(*gdt, dt, "embedding_bwd");
+  KP_GPU_SYNC();
+  expect_same_bits(*gdt, dt, "embedding_bwd");
 }
 
 TEST(GpuOp, scatter) {
@@ -192,7 +163,7 @@ TEST(GpuOp, scatter) {
       /* a coarse grid for max makes ties common: they must go to the smallest k on both devices */
       T src = r == KP_REDUCE_MAX ? qrand({c.K, c.F}, 20, 0.25f) : qrand({c.K, c.F}, 20);
       T idx = rand_idx(c.K, c.N, 21);
-      T srcg = src.to(G()), idxg = idx.to(G());
+      T srcg = src.to(gpu0()), idxg = idx.to(gpu0());
       T y = qrand({c.N, c.F}, 22), arg(KP_I32, {c.N, c.F});
       for (int64_t i = 0; i < arg.numel(); i++) arg.i()[i] = (int32_t)(i % 7) - 3;
       auto gy = guard(y);
@@ -200,27 +171,27 @@ TEST(GpuOp, scatter) {
       kp_tensor *ap = r == KP_REDUCE_MAX ? &arg.t : nullptr, *gap = r == KP_REDUCE_MAX ? &garg->t : nullptr;
       KP_ASSERT_OK(kp_scatter_fwd(&y, ap, &src, &idx, r));
       KP_ASSERT_OK(kp_scatter_fwd(&gy->t, gap, &srcg, &idxg, r));
-      gpu_sync();
+      KP_GPU_SYNC();
       if (r == KP_REDUCE_MEAN) KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-6, 1e-7); /* a division of an exact sum */
-      else expect_bits(*gy, y, "scatter_fwd " + what);
+      else expect_same_bits(*gy, y, "scatter_fwd " + what);
       if (r == KP_REDUCE_MAX) expect_ints(*garg, arg, "scatter_fwd arg " + what);
       /* backward from the CPU's arg, accumulating into dsrc */
       T dy = qrand({c.N, c.F}, 23), dsrc = qrand({c.K, c.F}, 24);
-      T dyg = dy.to(G()), argg = arg.to(G());
+      T dyg = dy.to(gpu0()), argg = arg.to(gpu0());
       auto gds = guard(dsrc);
       KP_ASSERT_OK(kp_scatter_bwd(&dsrc, &dy, r == KP_REDUCE_MAX ? &arg.t : nullptr, &idx, r));
       KP_ASSERT_OK(kp_scatter_bwd(&gds->t, &dyg, r == KP_REDUCE_MAX ? &argg.t : nullptr, &idxg, r));
-      gpu_sync();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gds, dsrc.vec(), 1e-6, 1e-7);
       /* arbitrary floats: close, and repeatable bit for bit */
       if (r != KP_REDUCE_MAX && c.K > 0) {
         T s2 = kpt::rand_f32({c.K, c.F}, 25), y2 = kpt::rand_f32({c.N, c.F}, 26);
-        T s2g = s2.to(G());
+        T s2g = s2.to(gpu0());
         auto a = guard(y2), b = guard(y2);
         KP_ASSERT_OK(kp_scatter_fwd(&a->t, nullptr, &s2g, &idxg, r));
         KP_ASSERT_OK(kp_scatter_fwd(&b->t, nullptr, &s2g, &idxg, r));
         KP_ASSERT_OK(kp_scatter_fwd(&y2, nullptr, &s2, &idx, r));
-        gpu_sync();
+        KP_GPU_SYNC();
         KP_EXPECT_GPU_MATCH(*a, y2.vec(), 1e-5, 1e-6 * (1 + c.K));
         expect_same_run(*a, *b, "scatter_fwd " + what);
       }
@@ -240,33 +211,33 @@ TEST(GpuOp, segment) {
         std::string what = std::string(rname(r)) + " F=" + std::to_string(F) + " sizes#" + std::to_string(si);
         T x = r == KP_REDUCE_MAX ? qrand({N, F}, 30, 0.25f) : qrand({N, F}, 30);
         T p = T::i32({Gs + 1}, ptr);
-        T xg = x.to(G()), pg = p.to(G());
+        T xg = x.to(gpu0()), pg = p.to(gpu0());
         T y = qrand({Gs, F}, 31), arg(KP_I32, {Gs, F});
         for (int64_t i = 0; i < arg.numel(); i++) arg.i()[i] = 5;
         auto gy = guard(y);
         auto garg = guard(arg);
         KP_ASSERT_OK(kp_segment_fwd(&y, r == KP_REDUCE_MAX ? &arg.t : nullptr, &x, &p, r));
         KP_ASSERT_OK(kp_segment_fwd(&gy->t, r == KP_REDUCE_MAX ? &garg->t : nullptr, &xg, &pg, r));
-        gpu_sync();
+        KP_GPU_SYNC();
         if (r == KP_REDUCE_MEAN) KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-6, 1e-7);
-        else expect_bits(*gy, y, "segment_fwd " + what);
+        else expect_same_bits(*gy, y, "segment_fwd " + what);
         if (r == KP_REDUCE_MAX) expect_ints(*garg, arg, "segment_fwd arg " + what);
         T dy = qrand({Gs, F}, 32), dx = qrand({N, F}, 33);
-        T dyg = dy.to(G()), argg = arg.to(G());
+        T dyg = dy.to(gpu0()), argg = arg.to(gpu0());
         auto gdx = guard(dx);
         KP_ASSERT_OK(kp_segment_bwd(&dx, &dy, r == KP_REDUCE_MAX ? &arg.t : nullptr, &p, r));
         KP_ASSERT_OK(kp_segment_bwd(&gdx->t, &dyg, r == KP_REDUCE_MAX ? &argg.t : nullptr, &pg, r));
-        gpu_sync();
+        KP_GPU_SYNC();
         KP_EXPECT_GPU_MATCH(*gdx, dx.vec(), 1e-6, 1e-7);
         /* arbitrary floats: close to the CPU and repeatable */
         if (r != KP_REDUCE_MAX) {
           T x2 = kpt::rand_f32({N, F}, 34), y2 = kpt::rand_f32({Gs, F}, 35);
-          T x2g = x2.to(G());
+          T x2g = x2.to(gpu0());
           auto a = guard(y2), b = guard(y2);
           KP_ASSERT_OK(kp_segment_fwd(&a->t, nullptr, &x2g, &pg, r));
           KP_ASSERT_OK(kp_segment_fwd(&b->t, nullptr, &x2g, &pg, r));
           KP_ASSERT_OK(kp_segment_fwd(&y2, nullptr, &x2, &p, r));
-          gpu_sync();
+          KP_GPU_SYNC();
           KP_EXPECT_GPU_MATCH(*a, y2.vec(), 1e-5, 2e-7 * (1 + N));
           expect_same_run(*a, *b, "segment_fwd " + what);
         }
@@ -294,7 +265,7 @@ TEST(GpuOp, spmm) {
   uint32_t seed = 100;
   for (const GraphCase &gc : kGraphs) {
     HostGraph h = rand_graph(gc.nrows, gc.ncols, gc.maxdeg, seed++);
-    Csr cg(h, kp_cpu()), gg(h, G());
+    Csr cg(h, kp_cpu()), gg(h, gpu0());
     const double atol = 1e-6 * (4 + gc.maxdeg);
     /* weights: none (cuSPARSE with the cached ones vector), [nnz] and [nnz, 1] (cuSPARSE), [nnz, H] (warp kernel).
      * The same GPU graph serves every width, so its cached descriptors are hit, missed and evicted. */
@@ -310,23 +281,23 @@ TEST(GpuOp, spmm) {
                            std::to_string(wc.H) + " F=" + std::to_string(F);
         T w = wc.ndim == 2 ? kpt::rand_f32({nnz, wc.H}, seed++) : kpt::rand_f32({nnz}, seed++);
         T x = kpt::rand_f32({gc.ncols, F}, seed++);
-        T wg = w.to(G()), xg = x.to(G());
+        T wg = w.to(gpu0()), xg = x.to(gpu0());
         const kp_tensor *wp = wc.ndim ? &w.t : nullptr, *wgp = wc.ndim ? &wg.t : nullptr;
         T y = kpt::rand_f32({gc.nrows, F}, seed++);
         auto gy = guard(y), gy2 = guard(y);
         KP_ASSERT_OK(kp_spmm_fwd(&y, &cg.g, wp, &x, r));
         KP_ASSERT_OK(kp_spmm_fwd(&gy->t, &gg.g, wgp, &xg, r));
         KP_ASSERT_OK(kp_spmm_fwd(&gy2->t, &gg.g, wgp, &xg, r));
-        gpu_sync();
+        KP_GPU_SYNC();
         KP_EXPECT_GPU_MATCH(*gy, y.vec(), 1e-5, atol);
         expect_same_run(*gy, *gy2, "spmm_fwd " + what);
         T dy = kpt::rand_f32({gc.nrows, F}, seed++), dx = kpt::rand_f32({gc.ncols, F}, seed++);
         T dw = wc.ndim == 2 ? kpt::rand_f32({nnz, wc.H}, seed++) : kpt::rand_f32({nnz}, seed++);
-        T dyg = dy.to(G());
+        T dyg = dy.to(gpu0());
         auto gdx = guard(dx), gdw = guard(dw);
         KP_ASSERT_OK(kp_spmm_bwd(&dx, wc.ndim ? &dw.t : nullptr, &dy, &cg.g, wp, &x, r));
         KP_ASSERT_OK(kp_spmm_bwd(&gdx->t, wc.ndim ? &gdw->t : nullptr, &dyg, &gg.g, wgp, &xg, r));
-        gpu_sync();
+        KP_GPU_SYNC();
         KP_EXPECT_GPU_MATCH(*gdx, dx.vec(), 1e-5, atol);
         KP_EXPECT_GPU_MATCH(*gdw, dw.vec(), 1e-5, 1e-6 * (4 + wc.D));
       }
@@ -338,7 +309,7 @@ TEST(GpuOp, sddmm) {
   uint32_t seed = 200;
   for (const GraphCase &gc : kGraphs) {
     HostGraph h = rand_graph(gc.nrows, gc.ncols, gc.maxdeg, seed++);
-    Csr cg(h, kp_cpu()), gg(h, G());
+    Csr cg(h, kp_cpu()), gg(h, gpu0());
     /* heads of D = 8, 2, 16, 1 (several heads per warp), 40 and 5 (a warp loop per head); 1-D output */
     struct O {
       int ndim;
@@ -348,27 +319,27 @@ TEST(GpuOp, sddmm) {
       const int64_t F = oc.H * oc.D, nnz = h.nnz();
       std::string what = gname(gc, h) + " H=" + std::to_string(oc.H) + " D=" + std::to_string(oc.D);
       T a = kpt::rand_f32({gc.nrows, F}, seed++), b = kpt::rand_f32({gc.ncols, F}, seed++);
-      T ag = a.to(G()), bg = b.to(G());
+      T ag = a.to(gpu0()), bg = b.to(gpu0());
       T out = oc.ndim == 2 ? kpt::rand_f32({nnz, oc.H}, seed++) : kpt::rand_f32({nnz}, seed++);
       auto gout = guard(out);
       KP_ASSERT_OK(kp_sddmm_fwd(&out, &cg.g, &a, &b));
       KP_ASSERT_OK(kp_sddmm_fwd(&gout->t, &gg.g, &ag, &bg));
-      gpu_sync();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gout, out.vec(), 1e-5, 1e-6 * (4 + oc.D));
       T dout = oc.ndim == 2 ? kpt::rand_f32({nnz, oc.H}, seed++) : kpt::rand_f32({nnz}, seed++);
       T da = kpt::rand_f32({gc.nrows, F}, seed++), db = kpt::rand_f32({gc.ncols, F}, seed++);
-      T doutg = dout.to(G());
+      T doutg = dout.to(gpu0());
       auto gda = guard(da), gdb = guard(db);
       KP_ASSERT_OK(kp_sddmm_bwd(&da, &db, &dout, &cg.g, &a, &b));
       KP_ASSERT_OK(kp_sddmm_bwd(&gda->t, &gdb->t, &doutg, &gg.g, &ag, &bg));
-      gpu_sync();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gda, da.vec(), 1e-5, 1e-6 * (4 + gc.maxdeg));
       KP_EXPECT_GPU_MATCH(*gdb, db.vec(), 1e-5, 1e-6 * (4 + gc.maxdeg));
       /* either gradient may be NULL */
       auto gda2 = guard(da);
       KP_ASSERT_OK(kp_sddmm_bwd(&gda2->t, nullptr, &doutg, &gg.g, &ag, &bg));
       KP_ASSERT_OK(kp_sddmm_bwd(nullptr, nullptr, &doutg, &gg.g, &ag, &bg));
-      gpu_sync();
+      KP_GPU_SYNC();
       EXPECT_TRUE(gda2->guards_intact()) << what;
     }
   }
@@ -379,30 +350,30 @@ TEST(GpuOp, edge_softmax) {
   uint32_t seed = 300;
   for (const GraphCase &gc : kGraphs) {
     HostGraph h = rand_graph(gc.nrows, gc.ncols, gc.maxdeg, seed++);
-    Csr cg(h, kp_cpu()), gg(h, G());
+    Csr cg(h, kp_cpu()), gg(h, gpu0());
     for (int64_t H : {0, 1, 3, 8}) { /* 0: a 1-D [nnz] tensor */
       const int64_t nnz = h.nnz();
       std::vector<int64_t> es = H ? std::vector<int64_t>{nnz, H} : std::vector<int64_t>{nnz};
       std::string what = gname(gc, h) + " H=" + std::to_string(H);
       /* wide scores: exp would overflow without the max shift */
       T s = kpt::rand_f32(es, seed++, -60.f, 60.f), out = kpt::rand_f32(es, seed++);
-      T sg = s.to(G());
+      T sg = s.to(gpu0());
       auto gout = guard(out);
       KP_ASSERT_OK(kp_edge_softmax_fwd(&out, &cg.g, &s));
       KP_ASSERT_OK(kp_edge_softmax_fwd(&gout->t, &gg.g, &sg));
-      gpu_sync();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gout, out.vec(), 1e-5, 1e-7);
       /* in place (out aliases scores), as the CPU allows */
       auto ginp = guard(s);
       KP_ASSERT_OK(kp_edge_softmax_fwd(&ginp->t, &gg.g, &ginp->t));
-      gpu_sync();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*ginp, out.vec(), 1e-5, 1e-7);
       T dout = kpt::rand_f32(es, seed++), ds = kpt::rand_f32(es, seed++);
-      T doutg = dout.to(G()), outg = out.to(G());
+      T doutg = dout.to(gpu0()), outg = out.to(gpu0());
       auto gds = guard(ds);
       KP_ASSERT_OK(kp_edge_softmax_bwd(&ds, &dout, &cg.g, &out));
       KP_ASSERT_OK(kp_edge_softmax_bwd(&gds->t, &doutg, &gg.g, &outg));
-      gpu_sync();
+      KP_GPU_SYNC();
       KP_EXPECT_GPU_MATCH(*gds, ds.vec(), 1e-5, 1e-6);
     }
   }

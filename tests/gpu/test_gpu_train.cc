@@ -9,24 +9,13 @@
 #include "core/backend.h"
 #include "gpu_util.h"
 
+using kpt::expect_same_run;
+using kpt::gpu0;
+using kpt::guard;
 using kpt::Guarded;
 using kpt::T;
 
 namespace {
-
-kp_device G() { return kpt::gpu0(); }
-
-std::vector<int64_t> shape_of(const kp_tensor *t) { return std::vector<int64_t>(t->shape, t->shape + t->ndim); }
-
-/* A guarded GPU tensor holding a copy of the CPU tensor c. */
-std::unique_ptr<Guarded> guard(const T &c) { return std::make_unique<Guarded>(c.t.dtype, shape_of(&c.t), &c.t); }
-
-void gpu_sync() { KP_ASSERT_OK(kp_device_sync(G())); }
-
-void expect_same_run(Guarded &a, Guarded &b, const std::string &what) {
-  std::vector<float> x = a.vec(), y = b.vec();
-  EXPECT_EQ(0, std::memcmp(x.data(), y.data(), x.size() * 4)) << what << ": two GPU runs differ";
-}
 
 /* Targets in [0, C), a fraction of them replaced by ignore_index. */
 T rand_targets(int64_t N, int64_t C, int ignore_index, double ignored, uint32_t seed) {
@@ -58,25 +47,25 @@ TEST(GpuOp, cross_entropy) {
     T logits = kpt::rand_f32({c.N, c.C}, seed++, -6.f, 6.f);
     T tg = rand_targets(c.N, c.C, c.ignore, c.ignored, seed++);
     T w = kpt::rand_f32({c.C}, seed++, 0.2f, 2.f);
-    T lg = logits.to(G()), tgg = tg.to(G()), wg = w.to(G());
+    T lg = logits.to(gpu0()), tgg = tg.to(gpu0()), wg = w.to(gpu0());
     const kp_tensor *wp = c.weighted ? &w.t : nullptr, *wgp = c.weighted ? &wg.t : nullptr;
     T loss = kpt::rand_f32({1}, seed++), probs = kpt::rand_f32({c.N, c.C}, seed++);
     auto gloss = guard(loss), gloss2 = guard(loss), gprobs = guard(probs);
     KP_ASSERT_OK(kp_cross_entropy_fwd(&loss, &probs, &logits, &tg, wp, c.ls, c.ignore));
     KP_ASSERT_OK(kp_cross_entropy_fwd(&gloss->t, &gprobs->t, &lg, &tgg, wgp, c.ls, c.ignore));
     KP_ASSERT_OK(kp_cross_entropy_fwd(&gloss2->t, &gprobs->t, &lg, &tgg, wgp, c.ls, c.ignore));
-    gpu_sync();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*gloss, loss.vec(), 1e-5, 1e-6);
     KP_EXPECT_GPU_MATCH(*gprobs, probs.vec(), 1e-5, 1e-8);
     expect_same_run(*gloss, *gloss2, "cross_entropy_fwd " + what);
     if (c.ignored >= 1.0) EXPECT_EQ(gloss->vec()[0], 0.0f) << "every target ignored: the loss is 0";
     /* backward from the CPU's probs into a pre-filled gradient */
     T dl = kpt::rand_f32({c.N, c.C}, seed++);
-    T pg = probs.to(G());
+    T pg = probs.to(gpu0());
     auto gdl = guard(dl);
     KP_ASSERT_OK(kp_cross_entropy_bwd(&dl, &probs, &tg, wp, c.ls, c.ignore, 1.7f));
     KP_ASSERT_OK(kp_cross_entropy_bwd(&gdl->t, &pg, &tgg, wgp, c.ls, c.ignore, 1.7f));
-    gpu_sync();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*gdl, dl.vec(), 1e-5, 1e-7);
   }
 }
@@ -97,7 +86,7 @@ TEST(GpuOp, bce_logits) {
     if (c.hard)
       for (int64_t i = 0; i < n; i++) y.f()[i] = y.f()[i] < 0.5f ? 0.0f : 1.0f;
     T pw = kpt::rand_f32({C}, seed++, 0.5f, 3.f);
-    T xg = x.to(G()), yg = y.to(G()), pwg = pw.to(G());
+    T xg = x.to(gpu0()), yg = y.to(gpu0()), pwg = pw.to(gpu0());
     const kp_tensor *pp = c.pos_weight ? &pw.t : nullptr, *pgp = c.pos_weight ? &pwg.t : nullptr;
     std::string what = "n=" + std::to_string(n) + " pos_weight=" + std::to_string(c.pos_weight);
     T loss = kpt::rand_f32({1}, seed++);
@@ -105,14 +94,14 @@ TEST(GpuOp, bce_logits) {
     KP_ASSERT_OK(kp_bce_logits_fwd(&loss, &x, &y, pp));
     KP_ASSERT_OK(kp_bce_logits_fwd(&gloss->t, &xg, &yg, pgp));
     KP_ASSERT_OK(kp_bce_logits_fwd(&gloss2->t, &xg, &yg, pgp));
-    gpu_sync();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*gloss, loss.vec(), 1e-5, 1e-7);
     expect_same_run(*gloss, *gloss2, "bce_logits_fwd " + what);
     T dl = kpt::rand_f32(c.shape, seed++);
     auto gdl = guard(dl);
     KP_ASSERT_OK(kp_bce_logits_bwd(&dl, &x, &y, pp, 0.6f));
     KP_ASSERT_OK(kp_bce_logits_bwd(&gdl->t, &xg, &yg, pgp, 0.6f));
-    gpu_sync();
+    KP_GPU_SYNC();
     KP_EXPECT_GPU_MATCH(*gdl, dl.vec(), 1e-5, 1e-8);
   }
 }
@@ -130,10 +119,10 @@ TEST(GpuOp, adam) {
         for (int64_t step = 1; step <= 5; step++) {
           T g = kpt::rand_f32({n}, seed++, -2.f, 2.f);
           for (int64_t i = 0; i < n; i += 11) g.f()[i] *= 1e-4f; /* small gradients: eps matters */
-          T gg = g.to(G());
+          T gg = g.to(gpu0());
           KP_ASSERT_OK(kp_adam_step(&p, &g, &m, &v, &h, step));
           KP_ASSERT_OK(kp_adam_step(&gp->t, &gg, &gm->t, &gv->t, &h, step));
-          gpu_sync();
+          KP_GPU_SYNC();
           SCOPED_TRACE(what + " step " + std::to_string(step));
           KP_EXPECT_GPU_MATCH(*gp, p.vec(), 1e-6, 1e-7);
           KP_EXPECT_GPU_MATCH(*gm, m.vec(), 1e-6, 1e-9);
@@ -160,10 +149,10 @@ TEST(GpuOp, sgd) {
       const bool mom = h.momentum != 0.0f;
       for (int64_t step = 1; step <= 4; step++) {
         T g = kpt::rand_f32({n}, seed++);
-        T gg = g.to(G());
+        T gg = g.to(gpu0());
         KP_ASSERT_OK(kp_sgd_step(&p, &g, mom ? &buf.t : nullptr, &h, step));
         KP_ASSERT_OK(kp_sgd_step(&gp->t, &gg, mom ? &gbuf->t : nullptr, &h, step));
-        gpu_sync();
+        KP_GPU_SYNC();
         SCOPED_TRACE(what + " step " + std::to_string(step));
         KP_EXPECT_GPU_MATCH(*gp, p.vec(), 1e-6, 1e-7);
         KP_EXPECT_GPU_MATCH(*gbuf, buf.vec(), 1e-6, 1e-7);
@@ -179,7 +168,7 @@ TEST(GpuOp, clip_grad_norm) {
   for (const auto &s : shapes) cg.push_back(kpt::rand_f32(s, seed++, -3.f, 3.f));
   /* sumsq alone: double accumulation close to the CPU's, the same bits on every GPU run */
   for (const T &c : cg) {
-    T g = c.to(G());
+    T g = c.to(gpu0());
     double a = -1, b = -2, e = -3;
     KP_ASSERT_OK(kp_sumsq(&c, &e));
     KP_ASSERT_OK(kp_sumsq(&g, &a));
@@ -202,7 +191,7 @@ TEST(GpuOp, clip_grad_norm) {
     float cn = -1, gn = -2;
     KP_ASSERT_OK(kp_clip_grad_norm(cp.data(), (int)cp.size(), max_norm, &cn));
     KP_ASSERT_OK(kp_clip_grad_norm(gp.data(), (int)gp.size(), max_norm, &gn));
-    gpu_sync();
+    KP_GPU_SYNC();
     EXPECT_NEAR(gn, cn, 1e-6 * cn) << "max_norm " << max_norm;
     for (size_t i = 0; i < cc.size(); i++) {
       SCOPED_TRACE("max_norm " + std::to_string(max_norm) + " tensor " + std::to_string(i));

@@ -11,57 +11,6 @@ using IVec = std::vector<int32_t>;
 namespace {
 
 const double kFwdRtol = 1e-5, kFwdAtol = 1e-6;
-const double kBwdRtol = 1e-4, kBwdAtol = 1e-5;
-
-// Central differences of L(x) = sum(dy * f(x)) in double, at every coordinate of x or, for large x, at
-// max_coords of them drawn at random (each evaluation of f costs the whole op, so all of a large x is slow).
-struct FD {
-  std::vector<size_t> at;  // coordinates of x
-  Vec g;                   // dL/dx at those coordinates
-};
-FD fd_loss(const Vec &x, const Vec &dy, const std::function<Vec(const Vec &)> &f, size_t max_coords = 400) {
-  FD r;
-  r.at.resize(x.size());
-  std::iota(r.at.begin(), r.at.end(), 0);
-  if (x.size() > max_coords) {
-    std::mt19937 g((uint32_t)x.size());
-    std::shuffle(r.at.begin(), r.at.end(), g);
-    r.at.resize(max_coords);
-    std::sort(r.at.begin(), r.at.end());
-  }
-  Vec xp = x;
-  const double h = 1e-6;
-  for (size_t i : r.at) {
-    xp[i] = x[i] + h;
-    double fp = kpt::dot(dy, f(xp));
-    xp[i] = x[i] - h;
-    double fm = kpt::dot(dy, f(xp));
-    xp[i] = x[i];
-    r.g.push_back((fp - fm) / (2 * h));
-  }
-  return r;
-}
-
-// Runs bwd into a zeroed gradient (checked against fd) and into one pre-filled with g0 (checked
-// against g0 + the zero-start result).
-void check_backward(std::vector<int64_t> shape, const FD &fd, const std::function<kp_status(kp_tensor *)> &bwd,
-                    uint32_t seed) {
-  T g(KP_F32, shape);
-  KP_ASSERT_OK(bwd(&g));
-  auto got = g.vec();
-  {
-    SCOPED_TRACE("backward vs finite differences");
-    std::vector<float> sel;
-    for (size_t i : fd.at) sel.push_back(got[i]);
-    KP_EXPECT_CLOSE(sel, fd.g, kBwdRtol, kBwdAtol);
-  }
-  T acc = kpt::rand_f32(shape, seed, -2.f, 2.f);
-  Vec want = acc.dvec();
-  for (size_t i = 0; i < want.size(); i++) want[i] += got[i];
-  KP_ASSERT_OK(bwd(&acc));
-  SCOPED_TRACE("backward accumulates into a non-zero gradient");
-  KP_EXPECT_CLOSE(acc.vec(), want, 1e-6, 1e-6);
-}
 
 IVec rand_idx(size_t K, int32_t N, uint32_t seed) {
   std::mt19937 g(seed);
@@ -137,8 +86,6 @@ T tie_free(int64_t rows, int64_t F, uint32_t seed) {
   return T::f32({rows, F}, v);
 }
 
-bool has(const std::string &s, const std::string &sub) { return s.find(sub) != std::string::npos; }
-
 }  // namespace
 
 // ---------------- embedding ----------------
@@ -154,10 +101,10 @@ TEST(GradEmbedding, OneDimIdsWithRepeats) {
   auto ref = [&](const Vec &tb) { return ref_gather(tb, D, ids); };
   KP_EXPECT_CLOSE(y.vec(), ref(table.dvec()), kFwdRtol, kFwdAtol);
   T dy = kpt::rand_f32({n, D}, 2);
-  FD fd = fd_loss(table.dvec(), dy.dvec(), ref);
+  kpt::FD fd = kpt::fd_loss(table.dvec(), dy.dvec(), ref);
   // row 3 appears three times: its gradient is the sum of three dy rows, not one
   EXPECT_NEAR(fd.g[3 * D], dy.f()[0 * D] + dy.f()[2 * D] + dy.f()[5 * D], 1e-6);
-  check_backward({V, D}, fd, [&](kp_tensor *g) { return kp_embedding_bwd(g, &dy, &tids); }, 3);
+  kpt::check_backward("dtable", {V, D}, fd, [&](kp_tensor *g) { return kp_embedding_bwd(g, &dy, &tids); }, 3);
 }
 
 TEST(GradEmbedding, TwoDimIds) {
@@ -170,8 +117,8 @@ TEST(GradEmbedding, TwoDimIds) {
   auto ref = [&](const Vec &tb) { return ref_gather(tb, D, ids); };
   KP_EXPECT_CLOSE(y.vec(), ref(table.dvec()), kFwdRtol, kFwdAtol);
   T dy = kpt::rand_f32({B, S, D}, 5);
-  FD fd = fd_loss(table.dvec(), dy.dvec(), ref);
-  check_backward({V, D}, fd, [&](kp_tensor *g) { return kp_embedding_bwd(g, &dy, &tids); }, 6);
+  kpt::FD fd = kpt::fd_loss(table.dvec(), dy.dvec(), ref);
+  kpt::check_backward("dtable", {V, D}, fd, [&](kp_tensor *g) { return kp_embedding_bwd(g, &dy, &tids); }, 6);
 }
 
 TEST(GradEmbedding, BadIdNamesTheOp) {
@@ -180,12 +127,12 @@ TEST(GradEmbedding, BadIdNamesTheOp) {
   T y(KP_F32, {2, 2, 3});
   EXPECT_EQ(kp_embedding_fwd(&y, &tids, &table), KP_ERR_INVALID);
   std::string m = kp_last_error();
-  EXPECT_TRUE(has(m, "embedding_fwd") && has(m, "idx[2] = 4") && has(m, "[0, 4)")) << m;
+  EXPECT_TRUE(kpt::has(m, "embedding_fwd") && kpt::has(m, "idx[2] = 4") && kpt::has(m, "[0, 4)")) << m;
   T neg = T::i32({2, 2}, {0, -1, 1, 2});
   T dt(KP_F32, {4, 3});
   EXPECT_EQ(kp_embedding_bwd(&dt, &y, &neg), KP_ERR_INVALID);
   m = kp_last_error();
-  EXPECT_TRUE(has(m, "embedding_bwd") && has(m, "idx[1] = -1")) << m;
+  EXPECT_TRUE(kpt::has(m, "embedding_bwd") && kpt::has(m, "idx[1] = -1")) << m;
   for (float v : dt.vec()) EXPECT_EQ(v, 0.0f);  // nothing written on failure
 }
 
@@ -210,8 +157,8 @@ TEST_P(GradGather, ForwardBackward) {
   auto ref = [&](const Vec &xv) { return ref_gather(xv, c.F, idx); };
   KP_EXPECT_CLOSE(y.vec(), ref(x.dvec()), kFwdRtol, kFwdAtol);
   T dy = kpt::rand_f32({c.K, c.F}, seed + 2);
-  FD fd = fd_loss(x.dvec(), dy.dvec(), ref);
-  check_backward({c.N, c.F}, fd, [&](kp_tensor *g) { return kp_gather_bwd(g, &dy, &ti); }, seed + 3);
+  kpt::FD fd = kpt::fd_loss(x.dvec(), dy.dvec(), ref);
+  kpt::check_backward("dx", {c.N, c.F}, fd, [&](kp_tensor *g) { return kp_gather_bwd(g, &dy, &ti); }, seed + 3);
 }
 
 // (40, 64, 520) crosses the parallel threshold; F = 40 leaves a partial column block.
@@ -225,12 +172,12 @@ TEST(GradGatherErrors, OutOfRangeIndex) {
   T y(KP_F32, {4, 2});
   EXPECT_EQ(kp_gather_fwd(&y, &x, &ti), KP_ERR_INVALID);
   std::string m = kp_last_error();
-  EXPECT_TRUE(has(m, "gather_fwd") && has(m, "idx[2] = 9") && has(m, "[0, 5)")) << m;
+  EXPECT_TRUE(kpt::has(m, "gather_fwd") && kpt::has(m, "idx[2] = 9") && kpt::has(m, "[0, 5)")) << m;
   T tn = T::i32({4}, {0, 1, 2, -3});
   T dx(KP_F32, {5, 2});
   EXPECT_EQ(kp_gather_bwd(&dx, &y, &tn), KP_ERR_INVALID);
   m = kp_last_error();
-  EXPECT_TRUE(has(m, "gather_bwd") && has(m, "idx[3] = -3")) << m;
+  EXPECT_TRUE(kpt::has(m, "gather_bwd") && kpt::has(m, "idx[3] = -3")) << m;
 }
 
 // ---------------- scatter ----------------
@@ -268,8 +215,9 @@ TEST_P(GradScatter, ForwardBackward) {
   if (c.r == KP_REDUCE_MAX)
     for (int64_t i = 0; i < c.N * c.F; i++) ASSERT_EQ(arg.i()[i], want_arg[i]) << "arg element " << i;
   T dy = kpt::rand_f32({c.N, c.F}, seed + 3);
-  FD fd = fd_loss(src.dvec(), dy.dvec(), ref);
-  check_backward({c.K, c.F}, fd, [&](kp_tensor *g) { return kp_scatter_bwd(g, &dy, parg, &ti, c.r); }, seed + 4);
+  kpt::FD fd = kpt::fd_loss(src.dvec(), dy.dvec(), ref);
+  kpt::check_backward("dsrc", {c.K, c.F}, fd, [&](kp_tensor *g) { return kp_scatter_bwd(g, &dy, parg, &ti, c.r); },
+                      seed + 4);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -298,17 +246,17 @@ TEST(GradScatterErrors, OutOfRangeIndexAndBadArg) {
   for (kp_reduce r : {KP_REDUCE_SUM, KP_REDUCE_MEAN, KP_REDUCE_MAX}) {
     EXPECT_EQ(kp_scatter_fwd(&y, &arg, &src, &ti, r), KP_ERR_INVALID);
     std::string m = kp_last_error();
-    EXPECT_TRUE(has(m, "scatter_fwd") && has(m, "idx[1] = 3") && has(m, "[0, 3)")) << m;
+    EXPECT_TRUE(kpt::has(m, "scatter_fwd") && kpt::has(m, "idx[1] = 3") && kpt::has(m, "[0, 3)")) << m;
     EXPECT_EQ(kp_scatter_bwd(&src, &y, &arg, &ti, r), KP_ERR_INVALID);
     m = kp_last_error();
-    EXPECT_TRUE(has(m, "scatter_bwd") && has(m, "idx[1] = 3")) << m;
+    EXPECT_TRUE(kpt::has(m, "scatter_bwd") && kpt::has(m, "idx[1] = 3")) << m;
   }
   // an arg that does not point at a source of its row is refused (it would break race-freedom)
   T good = T::i32({3}, {0, 2, 1});
   T bad_arg = T::i32({3, 2}, {0, 1, -1, -1, 1, 2});
   T ds(KP_F32, {3, 2});
   EXPECT_EQ(kp_scatter_bwd(&ds, &y, &bad_arg, &good, KP_REDUCE_MAX), KP_ERR_INVALID);
-  EXPECT_TRUE(has(kp_last_error(), "scatter_bwd: arg[0, 1] = 1")) << kp_last_error();
+  EXPECT_TRUE(kpt::has(kp_last_error(), "scatter_bwd: arg[0, 1] = 1")) << kp_last_error();
 }
 
 // ---------------- segment ----------------
@@ -340,8 +288,8 @@ TEST_P(GradSegment, ForwardBackward) {
   if (c.r == KP_REDUCE_MAX)
     for (int64_t i = 0; i < G * F; i++) ASSERT_EQ(arg.i()[i], want_arg[i]) << "arg element " << i;
   T dy = kpt::rand_f32({G, F}, seed + 2);
-  FD fd = fd_loss(x.dvec(), dy.dvec(), ref);
-  check_backward({N, F}, fd, [&](kp_tensor *g) { return kp_segment_bwd(g, &dy, parg, &tp, c.r); }, seed + 3);
+  kpt::FD fd = kpt::fd_loss(x.dvec(), dy.dvec(), ref);
+  kpt::check_backward("dx", {N, F}, fd, [&](kp_tensor *g) { return kp_segment_bwd(g, &dy, parg, &tp, c.r); }, seed + 3);
 }
 
 // Empty segments (2, 5, 6), a single-node segment (3), a leading empty one; a large case crossing the
@@ -384,14 +332,14 @@ TEST(GradSegmentErrors, BadPtrAndArg) {
     T tp = T::i32({4}, b.ptr);
     for (kp_reduce r : {KP_REDUCE_SUM, KP_REDUCE_MEAN}) {
       EXPECT_EQ(kp_segment_fwd(&y, nullptr, &x, &tp, r), KP_ERR_INVALID);
-      EXPECT_TRUE(has(kp_last_error(), "segment_fwd: " + b.msg)) << kp_last_error();
+      EXPECT_TRUE(kpt::has(kp_last_error(), "segment_fwd: " + b.msg)) << kp_last_error();
       EXPECT_EQ(kp_segment_bwd(&dx, &y, nullptr, &tp, r), KP_ERR_INVALID);
-      EXPECT_TRUE(has(kp_last_error(), "segment_bwd: " + b.msg)) << kp_last_error();
+      EXPECT_TRUE(kpt::has(kp_last_error(), "segment_bwd: " + b.msg)) << kp_last_error();
     }
   }
   T tp = T::i32({4}, {0, 2, 2, 5});
   T arg = T::i32({3, 2}, {0, 1, -1, -1, 4, 1});  // row 1 is not in segment 2
   EXPECT_EQ(kp_segment_bwd(&dx, &y, &arg, &tp, KP_REDUCE_MAX), KP_ERR_INVALID);
-  EXPECT_TRUE(has(kp_last_error(), "segment_bwd: arg[2, 1] = 1")) << kp_last_error();
+  EXPECT_TRUE(kpt::has(kp_last_error(), "segment_bwd: arg[2, 1] = 1")) << kp_last_error();
   for (float v : dx.vec()) EXPECT_EQ(v, 0.0f);
 }

@@ -12,7 +12,6 @@ using IVec = std::vector<int32_t>;
 namespace {
 
 const double kFwdRtol = 1e-5, kFwdAtol = 1e-5;
-const double kBwdRtol = 1e-4, kBwdAtol = 1e-5;
 
 // ---- graphs ----
 struct Graph {
@@ -59,61 +58,6 @@ struct Csr {
   Csr(const Csr &) = delete;
   Csr &operator=(const Csr &) = delete;
 };
-
-// ---- finite differences and the backward checks ----
-struct FD {
-  std::vector<size_t> at;  // coordinates of x
-  Vec g;                   // dL/dx at those coordinates
-};
-// Central differences of L(x) = sum(dy * f(x)) in double, at every coordinate of x or, for large x, at
-// max_coords of them drawn at random (each evaluation of f costs the whole op).
-FD fd_loss(const Vec &x, const Vec &dy, const std::function<Vec(const Vec &)> &f, size_t max_coords = 400) {
-  FD r;
-  r.at.resize(x.size());
-  std::iota(r.at.begin(), r.at.end(), 0);
-  if (x.size() > max_coords) {
-    std::mt19937 g((uint32_t)x.size());
-    std::shuffle(r.at.begin(), r.at.end(), g);
-    r.at.resize(max_coords);
-    std::sort(r.at.begin(), r.at.end());
-  }
-  Vec xp = x;
-  const double h = 1e-6;
-  for (size_t i : r.at) {
-    xp[i] = x[i] + h;
-    double fp = kpt::dot(dy, f(xp));
-    xp[i] = x[i] - h;
-    double fm = kpt::dot(dy, f(xp));
-    xp[i] = x[i];
-    r.g.push_back((fp - fm) / (2 * h));
-  }
-  return r;
-}
-
-std::vector<int64_t> shape_of(const T &t) { return std::vector<int64_t>(t.t.shape, t.t.shape + t.t.ndim); }
-
-// Runs bwd into a zeroed gradient (vs fd) and into one pre-filled with g0 (vs g0 + the zero-start result).
-void check_backward(const char *what, std::vector<int64_t> shape, const FD &fd,
-                    const std::function<kp_status(kp_tensor *)> &bwd, uint32_t seed) {
-  SCOPED_TRACE(what);
-  T g(KP_F32, shape);
-  KP_ASSERT_OK(bwd(&g));
-  auto got = g.vec();
-  {
-    SCOPED_TRACE("backward vs finite differences");
-    std::vector<float> sel;
-    for (size_t i : fd.at) sel.push_back(got[i]);
-    KP_EXPECT_CLOSE(sel, fd.g, kBwdRtol, kBwdAtol);
-  }
-  T acc = kpt::rand_f32(shape, seed, -2.f, 2.f);
-  Vec want = acc.dvec();
-  for (size_t i = 0; i < want.size(); i++) want[i] += got[i];
-  KP_ASSERT_OK(bwd(&acc));
-  SCOPED_TRACE("backward accumulates into a non-zero gradient");
-  KP_EXPECT_CLOSE(acc.vec(), want, 1e-6, 1e-6);
-}
-
-bool has(const std::string &s, const std::string &sub) { return s.find(sub) != std::string::npos; }
 
 // ---- double references ----
 // w empty = all ones; otherwise [nnz * H].
@@ -210,13 +154,13 @@ TEST_P(GradSpmm, ForwardBackward) {
 
   T dy = kpt::rand_f32({gr.nrows, F}, seed + 3);
   Vec dyv = dy.dvec();
-  FD fdx = fd_loss(xv, dyv, [&](const Vec &xx) { return ref_spmm(gr, wv, xx, c.H, c.D, c.r); });
-  check_backward("dx", {gr.ncols, F}, fdx,
-                 [&](kp_tensor *g) { return kp_spmm_bwd(g, nullptr, &dy, &csr.g, pw, &x, c.r); }, seed + 4);
+  kpt::FD fdx = kpt::fd_loss(xv, dyv, [&](const Vec &xx) { return ref_spmm(gr, wv, xx, c.H, c.D, c.r); });
+  kpt::check_backward("dx", {gr.ncols, F}, fdx,
+                      [&](kp_tensor *g) { return kp_spmm_bwd(g, nullptr, &dy, &csr.g, pw, &x, c.r); }, seed + 4);
   if (c.wk != W_NONE) {
-    FD fdw = fd_loss(wv, dyv, [&](const Vec &ww) { return ref_spmm(gr, ww, xv, c.H, c.D, c.r); });
-    check_backward("dw", shape_of(w), fdw,
-                   [&](kp_tensor *g) { return kp_spmm_bwd(nullptr, g, &dy, &csr.g, pw, &x, c.r); }, seed + 5);
+    kpt::FD fdw = kpt::fd_loss(wv, dyv, [&](const Vec &ww) { return ref_spmm(gr, ww, xv, c.H, c.D, c.r); });
+    kpt::check_backward("dw", kpt::shape_of(&w), fdw,
+                        [&](kp_tensor *g) { return kp_spmm_bwd(nullptr, g, &dy, &csr.g, pw, &x, c.r); }, seed + 5);
   }
 }
 
@@ -243,7 +187,7 @@ TEST(GradSpmmMisc, MaxIsRefused) {
   Csr csr(graphs()[0]);
   T x(KP_F32, {5, 2}), y(KP_F32, {5, 2});
   EXPECT_EQ(kp_spmm_fwd(&y, &csr.g, nullptr, &x, KP_REDUCE_MAX), KP_ERR_INVALID);
-  EXPECT_TRUE(has(kp_last_error(), "spmm_fwd")) << kp_last_error();
+  EXPECT_TRUE(kpt::has(kp_last_error(), "spmm_fwd")) << kp_last_error();
 }
 
 // ---------------- SDDMM ----------------
@@ -285,12 +229,12 @@ TEST_P(GradSddmm, ForwardBackward) {
   KP_EXPECT_CLOSE(out.vec(), ref_sddmm(gr, av, bv, c.H, c.D), kFwdRtol, kFwdAtol);
   T dout = kpt::rand_f32(es, seed + 3);
   Vec dv = dout.dvec();
-  FD fda = fd_loss(av, dv, [&](const Vec &aa) { return ref_sddmm(gr, aa, bv, c.H, c.D); });
-  check_backward("da", {gr.nrows, F}, fda,
-                 [&](kp_tensor *g) { return kp_sddmm_bwd(g, nullptr, &dout, &csr.g, &a, &b); }, seed + 4);
-  FD fdb = fd_loss(bv, dv, [&](const Vec &bb) { return ref_sddmm(gr, av, bb, c.H, c.D); });
-  check_backward("db", {gr.ncols, F}, fdb,
-                 [&](kp_tensor *g) { return kp_sddmm_bwd(nullptr, g, &dout, &csr.g, &a, &b); }, seed + 5);
+  kpt::FD fda = kpt::fd_loss(av, dv, [&](const Vec &aa) { return ref_sddmm(gr, aa, bv, c.H, c.D); });
+  kpt::check_backward("da", {gr.nrows, F}, fda,
+                      [&](kp_tensor *g) { return kp_sddmm_bwd(g, nullptr, &dout, &csr.g, &a, &b); }, seed + 4);
+  kpt::FD fdb = kpt::fd_loss(bv, dv, [&](const Vec &bb) { return ref_sddmm(gr, av, bb, c.H, c.D); });
+  kpt::check_backward("db", {gr.ncols, F}, fdb,
+                      [&](kp_tensor *g) { return kp_sddmm_bwd(nullptr, g, &dout, &csr.g, &a, &b); }, seed + 5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Grad, GradSddmm, ::testing::ValuesIn(sddmm_cases()));
@@ -342,9 +286,9 @@ TEST_P(GradEdgeSoftmax, ForwardBackward) {
   KP_EXPECT_CLOSE(out2.vec(), out.dvec(), 1e-4, 1e-6);
 
   T dout = kpt::rand_f32(es, seed + 1);
-  FD fd = fd_loss(sv, dout.dvec(), [&](const Vec &ss) { return ref_edge_softmax(gr, ss, c.H); });
-  check_backward("dscores", es, fd, [&](kp_tensor *g) { return kp_edge_softmax_bwd(g, &dout, &csr.g, &out); },
-                 seed + 2);
+  kpt::FD fd = kpt::fd_loss(sv, dout.dvec(), [&](const Vec &ss) { return ref_edge_softmax(gr, ss, c.H); });
+  kpt::check_backward("dscores", es, fd, [&](kp_tensor *g) { return kp_edge_softmax_bwd(g, &dout, &csr.g, &out); },
+                      seed + 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(Grad, GradEdgeSoftmax, ::testing::ValuesIn(softmax_cases()));
@@ -382,15 +326,15 @@ TEST(GradCsr, InitRejectsBadStructure) {
   IVec ind = {0, 1, 2};
   IVec p1 = {1, 2, 3};
   EXPECT_EQ(kp_csr_init(&g, kp_cpu(), 2, 3, p1.data(), ind.data()), KP_ERR_INVALID);
-  EXPECT_TRUE(has(kp_last_error(), "csr: indptr[0] = 1, expected 0")) << kp_last_error();
+  EXPECT_TRUE(kpt::has(kp_last_error(), "csr: indptr[0] = 1, expected 0")) << kp_last_error();
   IVec p2 = {0, 2, 1, 3};
   EXPECT_EQ(kp_csr_init(&g, kp_cpu(), 3, 3, p2.data(), ind.data()), KP_ERR_INVALID);
-  EXPECT_TRUE(has(kp_last_error(), "csr: indptr decreases at row 1")) << kp_last_error();
+  EXPECT_TRUE(kpt::has(kp_last_error(), "csr: indptr decreases at row 1")) << kp_last_error();
   IVec p3 = {0, 1, 3};
   IVec big = {0, 3, 1};
   EXPECT_EQ(kp_csr_init(&g, kp_cpu(), 2, 3, p3.data(), big.data()), KP_ERR_INVALID);
-  EXPECT_TRUE(has(kp_last_error(), "csr: edge 1 has column 3, outside [0, 3)")) << kp_last_error();
+  EXPECT_TRUE(kpt::has(kp_last_error(), "csr: edge 1 has column 3, outside [0, 3)")) << kp_last_error();
   IVec neg = {0, 1, -1};
   EXPECT_EQ(kp_csr_init(&g, kp_cpu(), 2, 3, p3.data(), neg.data()), KP_ERR_INVALID);
-  EXPECT_TRUE(has(kp_last_error(), "csr: edge 2 has column -1")) << kp_last_error();
+  EXPECT_TRUE(kpt::has(kp_last_error(), "csr: edge 2 has column -1")) << kp_last_error();
 }
