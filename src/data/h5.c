@@ -185,14 +185,15 @@ kp_status kp_h5_create(const char *path, kp_h5 **out) {
   }
   hid_t fapl = file_access();
   h->file = H5Fcreate(h->tmp, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
-  H5Pclose(fapl);
-  if (h->file < 0) {
+  if (h->file < 0) { /* translate before any other HDF5 call clears the error stack */
     kp_status s = kp_h5_fail_(KP_ERR_IO, h, NULL, "cannot create the HDF5 file");
+    H5Pclose(fapl);
     close(h->fd);
     unlink(h->tmp);
     h5_free(h);
     return s;
   }
+  H5Pclose(fapl);
   *out = h;
   return KP_OK;
 }
@@ -256,12 +257,13 @@ kp_status kp_h5_open(const char *path, kp_h5 **out) {
   h->fd = -1;
   hid_t fapl = file_access();
   h->file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-  H5Pclose(fapl);
   if (h->file < 0) {
     kp_status s = kp_h5_fail_(KP_ERR_FORMAT, h, NULL, "cannot open");
+    H5Pclose(fapl);
     h5_free(h);
     return s;
   }
+  H5Pclose(fapl);
   *out = h;
   return KP_OK;
 }

@@ -65,12 +65,12 @@ static kp_status create(kp_h5 *h, const char *name, hid_t ft, size_t elsize, int
   if (e >= 0) e = H5Pset_shuffle(dcpl);
   if (e >= 0) e = H5Pset_deflate(dcpl, KP_H5_GZIP_LEVEL);
   hid_t d = e < 0 ? -1 : H5Dcreate2(kp_h5_file_(h), name, ft, sp, lcpl, dcpl, H5P_DEFAULT);
+  kp_status s = d < 0 ? kp_h5_fail_(KP_ERR_IO, h, name, "cannot create") : KP_OK; /* before other calls */
   H5Pclose(lcpl);
   H5Pclose(dcpl);
   H5Sclose(sp);
-  if (d < 0) return kp_h5_fail_(KP_ERR_IO, h, name, "cannot create");
   *out = d;
-  return KP_OK;
+  return s;
 }
 
 kp_status kp_h5_write(kp_h5 *h, const char *name, kp_h5_type t, int ndim, const int64_t *shape, const void *data) {
@@ -119,11 +119,15 @@ static kp_status open_ds(kp_h5 *h, const char *name, hid_t *d) {
 
 static kp_status ds_shape(kp_h5 *h, const char *name, hid_t d, int *ndim, int64_t *shape) {
   hid_t sp = H5Dget_space(d);
-  int r = H5Sget_simple_extent_ndims(sp);
+  int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+  if (r < 0) {
+    kp_status s = kp_h5_fail_(KP_ERR_FORMAT, h, name, "cannot read the shape");
+    if (sp >= 0) H5Sclose(sp);
+    return s;
+  }
   hsize_t dims[H5S_MAX_RANK];
-  if (r >= 0 && r <= KP_H5_MAX_DIMS) H5Sget_simple_extent_dims(sp, dims, NULL);
+  if (r <= KP_H5_MAX_DIMS) H5Sget_simple_extent_dims(sp, dims, NULL);
   H5Sclose(sp);
-  if (r < 0) return kp_h5_fail_(KP_ERR_FORMAT, h, name, "cannot read the shape");
   if (r > KP_H5_MAX_DIMS)
     return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' has %d dimensions (at most %d supported)", kp_h5_path(h), name, r,
                    KP_H5_MAX_DIMS);
