@@ -208,14 +208,19 @@ static kp_status load(kp_h5 *h, kp_graph_data *g) {
   KP_TRY(read1_opt(h, "val_mask", KP_H5_I8, N, "one per node", (void **)&g->val_mask));
   KP_TRY(read1_opt(h, "test_mask", KP_H5_I8, N, "one per node", (void **)&g->test_mask));
   KP_TRY(read1_opt(h, "node_flag", KP_H5_I8, N, "one per node", (void **)&g->node_flag));
-  if (kp_h5_exists(h, "graph_ptr")) {
+  bool has_graph = kp_h5_exists(h, "graph_ptr") || kp_h5_exists(h, "graph_y") || kp_h5_exists(h, "graph_split");
+  if (node && has_graph)
+    return kp_fail(KP_ERR_FORMAT, "%s: task is \"node\" but graph_ptr/graph_y/graph_split are present", path);
+  if (graph) {
+    if (!kp_h5_exists(h, "graph_ptr")) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'graph_ptr' missing (task \"graph\")", path);
     int64_t np;
     KP_TRY(read1(h, "graph_ptr", KP_H5_I32, -1, "", (void **)&g->graph_ptr, &np));
     if (np < 1) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'graph_ptr' is empty (needs G+1 >= 1 entries)", path);
     g->num_graphs = np - 1;
+    KP_TRY(read1_opt(h, "graph_y", KP_H5_I32, g->num_graphs, "one per graph: graph_ptr has G+1 entries",
+                     (void **)&g->graph_y));
+    KP_TRY(read1_opt(h, "graph_split", KP_H5_I8, g->num_graphs, "one per graph", (void **)&g->graph_split));
   }
-  KP_TRY(read1_opt(h, "graph_y", KP_H5_I32, g->num_graphs, "one per graph: graph_ptr has G+1 entries", (void **)&g->graph_y));
-  KP_TRY(read1_opt(h, "graph_split", KP_H5_I8, g->num_graphs, "one per graph", (void **)&g->graph_split));
   return kp_graph_data_validate(g, path);
 }
 
