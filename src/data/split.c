@@ -192,7 +192,8 @@ kp_status kp_split_print_counts(FILE *out, const int32_t *label, const int8_t *s
   }
   int w = 5;
   for (int64_t k = 0; k < num_classes; k++) {
-    int l = names && names[k] ? (int)strlen(names[k]) : 6 + (int)log10((double)(k + 1));
+    char nm[32];
+    int l = names && names[k] ? (int)strlen(names[k]) : snprintf(nm, sizeof nm, "class %" PRId64, k);
     if (l > w) w = l < 48 ? l : 48;
   }
   int64_t tot[4] = {0, 0, 0, 0};

@@ -219,6 +219,17 @@ TEST(Split, CountsTableAndMasks) {
   EXPECT_NE(out.find("oom-killer         0         0         1         1\n"), std::string::npos) << out;
   EXPECT_NE(out.find("gpu-xid            2         0         1         3\n"), std::string::npos) << out;
   EXPECT_NE(out.find("total              3         1         2         6\n"), std::string::npos) << out;
+  // without names: "class K" rows, never cut short
+  f = open_memstream(&buf, &len);
+  std::vector<int32_t> many(12);
+  std::vector<int8_t> zero(12, 0);
+  for (int i = 0; i < 12; i++) many[i] = i;
+  KP_ASSERT_OK(kp_split_print_counts(f, many.data(), zero.data(), 12, nullptr, 12));
+  fclose(f);
+  out.assign(buf, len);
+  free(buf);
+  EXPECT_NE(out.find("class 0          1"), std::string::npos) << out;
+  EXPECT_NE(out.find("class 11         1"), std::string::npos) << out;
   // bad values name the item
   l[4] = 3;
   EXPECT_EQ(kp_split_counts(l.data(), s.data(), 8, 3, c.data()), KP_ERR_INVALID);
