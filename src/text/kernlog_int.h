@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kprca/kernlog.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* Scratch strings of one record: host, ident and message copied with their NULs. */
 typedef struct klog_scratch {
@@ -43,4 +46,7 @@ bool klog_parse_json(kp_klog_parser *p, const char *s, size_t n, kp_klog_record 
 /* Report state machine: returns KP_KLOG_HEAD, KP_KLOG_CONT or 0 for a kernel message. */
 uint32_t klog_report_step(bool *in_report, const char *msg, size_t len);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

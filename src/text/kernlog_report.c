@@ -55,12 +55,10 @@ static bool is_register_line(const char *t, const char *e) {
                                      "CR0", "CR2", "CR3", "CR4", "DR0", "DR1", "DR2", "DR3", "DR6", "DR7", "PKRU",
                                      "EIP", "ESP", "EAX", "EBX", "ECX", "EDX", "ESI", "EDI", "EBP", "ORIG_RAX",
                                      "Code", "EFLAGS", NULL};
+  /* arm64: "pc : foo+0x10/0x20", "lr : ...", "sp : ffff...", "x29: ffff... x28: ...", "x9 : ..." */
+  if (starts(t, e, "pc : ") || starts(t, e, "lr : ") || starts(t, e, "sp : ")) return true;
   const char *c = memchr(t, ':', (size_t)(e - t) < 10 ? (size_t)(e - t) : 10);
-  if (!c || c + 1 >= e || c[1] != ' ') {
-    /* arm64: "pc : foo+0x10/0x20", "lr : ...", "sp : ffff...", "x29: ffff... x28: ..." */
-    if (e - t >= 5 && (starts(t, e, "pc : ") || starts(t, e, "lr : ") || starts(t, e, "sp : "))) return true;
-    return false;
-  }
+  if (!c || c + 1 >= e || c[1] != ' ') return false;
   size_t n = (size_t)(c - t);
   for (int i = 0; regs[i]; i++)
     if (strlen(regs[i]) == n && memcmp(regs[i], t, n) == 0) return true;
@@ -80,7 +78,8 @@ static bool strong_body(const char *t, const char *e) {
       return p > w && p < e && *p == '>' && p + 1 == e;
     }
     case '-':
-      return starts(t, e, "---[ end ");
+      if (starts(t, e, "---[ end ")) return true;
+      break;
     case 'C':
       if (starts(t, e, "Call Trace:") || starts(t, e, "Call trace:")) return true;
       if (starts(t, e, "CPU: ")) { /* "CPU: 3 PID: 1234 Comm: ..." or "CPU: 3 UID: 0 PID: ..." */
@@ -89,18 +88,42 @@ static bool strong_body(const char *t, const char *e) {
         return p > t + 5 && (starts(p, e, " PID: ") || starts(p, e, " UID: "));
       }
       break;
-    case 'M': return starts(t, e, "Modules linked in:");
-    case 'H': return starts(t, e, "Hardware name:");
-    case 'W': return starts(t, e, "Workqueue:");
-    case 'K': return starts(t, e, "Kernel Offset:");
-    case '#': return starts(t, e, "#PF: ");
-    case 'P': return starts(t, e, "PGD ");
-    case 't': return starts(t, e, "task:") && contains(t, e, " state:");
-    case '"': return starts(t, e, "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\"");
-    case 'i': return starts(t, e, "irq event stamp:");
-    case 'h': return starts(t, e, "hardirqs last");
-    case 's': return starts(t, e, "softirqs last");
-    case 'E': return starts(t, e, "Exception stack(");
+    case 'M':
+      if (starts(t, e, "Modules linked in:")) return true;
+      break;
+    case 'H':
+      if (starts(t, e, "Hardware name:")) return true;
+      break;
+    case 'W':
+      if (starts(t, e, "Workqueue:")) return true;
+      break;
+    case 'K':
+      if (starts(t, e, "Kernel Offset:")) return true;
+      break;
+    case '#':
+      if (starts(t, e, "#PF: ")) return true;
+      break;
+    case 'P':
+      if (starts(t, e, "PGD ")) return true;
+      break;
+    case 't':
+      if (starts(t, e, "task:") && contains(t, e, " state:")) return true;
+      break;
+    case '"':
+      if (starts(t, e, "\"echo 0 > /proc/sys/kernel/hung_task_timeout_secs\"")) return true;
+      break;
+    case 'i':
+      if (starts(t, e, "irq event stamp:")) return true;
+      break;
+    case 'h':
+      if (starts(t, e, "hardirqs last")) return true;
+      break;
+    case 's':
+      if (starts(t, e, "softirqs last")) return true;
+      break;
+    case 'E':
+      if (starts(t, e, "Exception stack(")) return true;
+      break;
     default: break;
   }
   return is_register_line(t, e) || is_frame(t, e);
@@ -132,19 +155,45 @@ static bool weak_body(const char *msg, const char *t, const char *e) {
 /* Report headlines; openers ("cut here" and the KASAN "=====" rule) start a report without being a head. */
 static bool is_head(const char *t, const char *e) {
   switch (*t) {
-    case 'B': return starts(t, e, "BUG: ") || starts(t, e, "BUG ");
-    case 'W': return starts(t, e, "WARNING: ");
-    case 'g': return starts(t, e, "general protection fault");
-    case 'k': return starts(t, e, "kernel BUG at ");
-    case 'K': return starts(t, e, "Kernel panic - not syncing");
-    case 'I': return starts(t, e, "INFO: ");
-    case 'r': return starts(t, e, "rcu: INFO: ");
-    case 'w': return starts(t, e, "watchdog: BUG: ") || starts(t, e, "watchdog: Watchdog detected");
-    case 'U': return starts(t, e, "Unable to handle kernel") || starts(t, e, "UBSAN: ");
-    case 'N': return starts(t, e, "NMI backtrace for cpu");
-    case 'O': return starts(t, e, "Out of memory:");
-    case 'M': return starts(t, e, "Memory cgroup out of memory:");
-    case 'u': return starts(t, e, "unreferenced object ");
+    case 'B':
+      if (starts(t, e, "BUG: ") || starts(t, e, "BUG ")) return true;
+      break;
+    case 'W':
+      if (starts(t, e, "WARNING: ")) return true;
+      break;
+    case 'g':
+      if (starts(t, e, "general protection fault")) return true;
+      break;
+    case 'k':
+      if (starts(t, e, "kernel BUG at ")) return true;
+      break;
+    case 'K':
+      if (starts(t, e, "Kernel panic - not syncing")) return true;
+      break;
+    case 'I':
+      if (starts(t, e, "INFO: ")) return true;
+      break;
+    case 'r':
+      if (starts(t, e, "rcu: INFO: ")) return true;
+      break;
+    case 'w':
+      if (starts(t, e, "watchdog: BUG: ") || starts(t, e, "watchdog: Watchdog detected")) return true;
+      break;
+    case 'U':
+      if (starts(t, e, "Unable to handle kernel") || starts(t, e, "UBSAN: ")) return true;
+      break;
+    case 'N':
+      if (starts(t, e, "NMI backtrace for cpu")) return true;
+      break;
+    case 'O':
+      if (starts(t, e, "Out of memory:")) return true;
+      break;
+    case 'M':
+      if (starts(t, e, "Memory cgroup out of memory:")) return true;
+      break;
+    case 'u':
+      if (starts(t, e, "unreferenced object ")) return true;
+      break;
     default: break;
   }
   return contains(t, e, " invoked oom-killer: ");
