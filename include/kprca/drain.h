@@ -56,6 +56,11 @@ uint64_t kp_drain_cluster_size(const kp_drain *d, size_t i);
 /** Template of cluster i, tokens joined by one space; valid until the next add or load. */
 const char *kp_drain_template(kp_drain *d, size_t i);
 
+/** For each cluster i, ev[i] = the index of the oldest cluster whose template equals cluster i's
+ * (clusters whose templates became identical are one event, as loghub's template-keyed ids make
+ * them). ev holds kp_drain_count(d) entries. */
+kp_status kp_drain_event_of(kp_drain *d, int32_t *ev);
+
 /** Writes the state as JSON to path (via a temporary file renamed into place). masks lists the
  * masking passes the messages went through (kept so a later run can check it uses the same). */
 kp_status kp_drain_save(const kp_drain *d, const char *path, const char *const *masks, size_t nmasks);

@@ -484,3 +484,34 @@ const char *kp_drain_template(kp_drain *d, size_t i) {
   }
   return c->text;
 }
+
+kp_status kp_drain_event_of(kp_drain *d, int32_t *ev) {
+  size_t cap = 16;
+  while (cap < 2 * d->ncl + 2) cap *= 2;
+  int32_t *slot = malloc(cap * sizeof *slot);
+  uint64_t *sh = malloc(cap * sizeof *sh);
+  if (!slot || !sh) {
+    free(slot), free(sh);
+    return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
+  }
+  for (size_t i = 0; i < cap; i++) slot[i] = -1;
+  kp_status s = KP_OK;
+  for (size_t i = 0; i < d->ncl; i++) {
+    const char *t = kp_drain_template(d, i);
+    if (!t) {
+      s = kp_fail(KP_ERR_NOMEM, "drain: out of memory");
+      break;
+    }
+    uint64_t h = kp_drain_hash(t, strlen(t));
+    size_t k = (size_t)h & (cap - 1);
+    ev[i] = (int32_t)i;
+    for (; slot[k] >= 0; k = (k + 1) & (cap - 1))
+      if (sh[k] == h && !strcmp(d->cl[slot[k]].text, t)) {
+        ev[i] = slot[k];
+        break;
+      }
+    if (slot[k] < 0) slot[k] = (int32_t)i, sh[k] = h;
+  }
+  free(slot), free(sh);
+  return s;
+}
