@@ -38,20 +38,35 @@ struct TmpDir {
   }
 };
 
-template <class T> inline kp_h5_type h5_type_of();
-template <> inline kp_h5_type h5_type_of<float>() { return KP_H5_F32; }
-template <> inline kp_h5_type h5_type_of<int32_t>() { return KP_H5_I32; }
-template <> inline kp_h5_type h5_type_of<int64_t>() { return KP_H5_I64; }
-template <> inline kp_h5_type h5_type_of<int8_t>() { return KP_H5_I8; }
+template <class T>
+inline kp_h5_type h5_type_of();
+template <>
+inline kp_h5_type h5_type_of<float>() {
+  return KP_H5_F32;
+}
+template <>
+inline kp_h5_type h5_type_of<int32_t>() {
+  return KP_H5_I32;
+}
+template <>
+inline kp_h5_type h5_type_of<int64_t>() {
+  return KP_H5_I64;
+}
+template <>
+inline kp_h5_type h5_type_of<int8_t>() {
+  return KP_H5_I8;
+}
 
 /* Writes a 1-D dataset of v. */
-template <class T> inline kp_status h5_put(kp_h5 *h, const char *name, const std::vector<T> &v) {
+template <class T>
+inline kp_status h5_put(kp_h5 *h, const char *name, const std::vector<T> &v) {
   int64_t n = (int64_t)v.size();
   return kp_h5_write(h, name, h5_type_of<T>(), 1, &n, v.data());
 }
 
 /* Writes a 2-D dataset of rows x cols values. */
-template <class T> inline kp_status h5_put2(kp_h5 *h, const char *name, int64_t rows, int64_t cols, const std::vector<T> &v) {
+template <class T>
+inline kp_status h5_put2(kp_h5 *h, const char *name, int64_t rows, int64_t cols, const std::vector<T> &v) {
   int64_t s[2] = {rows, cols};
   return kp_h5_write(h, name, h5_type_of<T>(), 2, s, v.data());
 }
@@ -63,7 +78,8 @@ inline kp_status h5_put_strings(kp_h5 *h, const char *name, const std::vector<st
 }
 
 /* Reads a 1-D dataset as T. */
-template <class T> inline std::vector<T> h5_get(kp_h5 *h, const char *name) {
+template <class T>
+inline std::vector<T> h5_get(kp_h5 *h, const char *name) {
   int64_t n;
   void *d = nullptr;
   kp_status s = kp_h5_read(h, name, h5_type_of<T>(), 1, &n, &d);
@@ -85,7 +101,8 @@ inline std::vector<std::string> h5_get_strings(kp_h5 *h, const char *name) {
 inline ::testing::AssertionResult msg_has(const std::vector<std::string> &parts) {
   std::string m = kp_last_error();
   for (auto &p : parts)
-    if (m.find(p) == std::string::npos) return ::testing::AssertionFailure() << "message \"" << m << "\" lacks \"" << p << "\"";
+    if (m.find(p) == std::string::npos)
+      return ::testing::AssertionFailure() << "message \"" << m << "\" lacks \"" << p << "\"";
   return ::testing::AssertionSuccess();
 }
 

@@ -14,30 +14,30 @@ extern "C" {
 #define KP_GRAPH_VERSION 1
 
 typedef enum kp_graph_task {
-  KP_TASK_NODE = 0,  /* node classification: y per node, train/val/test masks */
-  KP_TASK_GRAPH = 1  /* graph classification: graph_ptr, graph_y per graph */
+  KP_TASK_NODE = 0, /* node classification: y per node, train/val/test masks */
+  KP_TASK_GRAPH = 1 /* graph classification: graph_ptr, graph_y per graph */
 } kp_graph_task;
 
 /* A graph dataset in host memory. Optional arrays are NULL when absent. All memory is malloc'd
  * and released by kp_graph_data_free (label_names via kp_strings_free). */
 typedef struct kp_graph_data {
   kp_graph_task task;
-  int64_t num_nodes;    /* N */
-  int64_t num_features; /* F */
-  int64_t num_edges;    /* E: CSR entries (an undirected edge counts twice) */
-  int64_t num_graphs;   /* G (task graph; 0 for task node) */
-  float *x;             /* [N*F] node features, row-major */
-  int32_t *indptr;      /* [N+1] CSR: row i = the nodes that send messages to node i */
-  int32_t *indices;     /* [E] source node of each entry, in [0, N) */
-  float *edge_weight;   /* [E] optional (e.g. succession counts) */
-  int32_t *y;           /* [N] node labels in [0, C) or -1 (unlabelled); required for task node, optional for graph */
-  int8_t *train_mask;   /* [N] 0/1, task node, optional; the three masks are disjoint */
-  int8_t *val_mask;     /* [N] */
-  int8_t *test_mask;    /* [N] */
-  int8_t *node_flag;    /* [N] optional 0/1 per node (incident graphs: the node carries root-cause evidence) */
-  int32_t *graph_ptr;   /* [G+1] task graph: graph g owns nodes graph_ptr[g] .. graph_ptr[g+1]-1 */
-  int32_t *graph_y;     /* [G] task graph: graph labels in [0, C) */
-  int8_t *graph_split;  /* [G] optional: 0 train, 1 val, 2 test */
+  int64_t num_nodes;      /* N */
+  int64_t num_features;   /* F */
+  int64_t num_edges;      /* E: CSR entries (an undirected edge counts twice) */
+  int64_t num_graphs;     /* G (task graph; 0 for task node) */
+  float *x;               /* [N*F] node features, row-major */
+  int32_t *indptr;        /* [N+1] CSR: row i = the nodes that send messages to node i */
+  int32_t *indices;       /* [E] source node of each entry, in [0, N) */
+  float *edge_weight;     /* [E] optional (e.g. succession counts) */
+  int32_t *y;             /* [N] node labels in [0, C) or -1 (unlabelled); required for task node, optional for graph */
+  int8_t *train_mask;     /* [N] 0/1, task node, optional; the three masks are disjoint */
+  int8_t *val_mask;       /* [N] */
+  int8_t *test_mask;      /* [N] */
+  int8_t *node_flag;      /* [N] optional 0/1 per node (incident graphs: the node carries root-cause evidence) */
+  int32_t *graph_ptr;     /* [G+1] task graph: graph g owns nodes graph_ptr[g] .. graph_ptr[g+1]-1 */
+  int32_t *graph_y;       /* [G] task graph: graph labels in [0, C) */
+  int8_t *graph_split;    /* [G] optional: 0 train, 1 val, 2 test */
   kp_strings label_names; /* C class names (/labels/names); C >= 1, non-empty and distinct */
 } kp_graph_data;
 

@@ -45,11 +45,12 @@ static kp_status check_ptr(const char *where, const char *name, const int32_t *p
   if (p[0] != 0) return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [0] = %d, must be 0", where, name, p[0]);
   for (int64_t i = 1; i <= n; i++)
     if (p[i] < p[i - 1])
-      return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [%" PRId64 "] = %d is below [%" PRId64 "] = %d (must be non-decreasing)",
-                     where, name, i, p[i], i - 1, p[i - 1]);
+      return kp_fail(KP_ERR_FORMAT,
+                     "%s: dataset '%s' [%" PRId64 "] = %d is below [%" PRId64 "] = %d (must be non-decreasing)", where,
+                     name, i, p[i], i - 1, p[i - 1]);
   if (p[n] != total)
-    return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [%" PRId64 "] = %d, must equal %s (%" PRId64 ")", where, name, n, p[n],
-                   total_what, total);
+    return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [%" PRId64 "] = %d, must equal %s (%" PRId64 ")", where, name, n,
+                   p[n], total_what, total);
   return KP_OK;
 }
 
@@ -57,8 +58,8 @@ static kp_status check_range(const char *where, const char *name, const int32_t 
                              const char *why) {
   for (int64_t i = 0; i < n; i++)
     if (v[i] < lo || v[i] >= hi)
-      return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [%" PRId64 "] = %d outside [%" PRId64 ", %" PRId64 ")%s", where, name,
-                     i, v[i], lo, hi, why);
+      return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [%" PRId64 "] = %d outside [%" PRId64 ", %" PRId64 ")%s", where,
+                     name, i, v[i], lo, hi, why);
   return KP_OK;
 }
 
@@ -74,7 +75,8 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 
 /* Class names: at least one, none empty, all distinct. */
 kp_status kp_check_label_names_(const kp_strings *names, const char *where) {
-  if (names->n < 1) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'labels/names' is empty (need at least one class)", where);
+  if (names->n < 1)
+    return kp_fail(KP_ERR_FORMAT, "%s: dataset 'labels/names' is empty (need at least one class)", where);
   for (int64_t i = 0; i < names->n; i++)
     if (!names->s[i] || !names->s[i][0])
       return kp_fail(KP_ERR_FORMAT, "%s: dataset 'labels/names' [%" PRId64 "] is an empty name", where, i);
@@ -102,8 +104,8 @@ static kp_status validate_node_task(const kp_graph_data *g, const char *where, i
     for (int64_t i = 0; i < N; i++) {
       if (!m[k][i]) continue;
       if (g->y[i] < 0)
-        return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [%" PRId64 "] selects node %" PRId64 " whose label y is -1", where,
-                       mn[k], i, i);
+        return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' [%" PRId64 "] selects node %" PRId64 " whose label y is -1",
+                       where, mn[k], i, i);
       for (int j = 0; j < k; j++)
         if (m[j] && m[j][i])
           return kp_fail(KP_ERR_FORMAT, "%s: node %" PRId64 " is in both %s and %s (masks must be disjoint)", where, i,
@@ -140,10 +142,11 @@ kp_status kp_graph_data_validate(const kp_graph_data *g, const char *where) {
   if (g->task != KP_TASK_NODE && g->task != KP_TASK_GRAPH)
     return kp_fail(KP_ERR_INVALID, "%s: task %d is neither node nor graph", where, (int)g->task);
   if (N < 0 || F < 0 || E < 0)
-    return kp_fail(KP_ERR_INVALID, "%s: negative size (nodes %" PRId64 ", features %" PRId64 ", edges %" PRId64 ")", where, N,
-                   F, E);
+    return kp_fail(KP_ERR_INVALID, "%s: negative size (nodes %" PRId64 ", features %" PRId64 ", edges %" PRId64 ")",
+                   where, N, F, E);
   if (N > INT32_MAX || E > INT32_MAX)
-    return kp_fail(KP_ERR_FORMAT, "%s: %" PRId64 " nodes / %" PRId64 " edges exceed the int32 indices kprca uses", where, N, E);
+    return kp_fail(KP_ERR_FORMAT, "%s: %" PRId64 " nodes / %" PRId64 " edges exceed the int32 indices kprca uses",
+                   where, N, E);
   if (!g->x && N * F > 0) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'x' missing", where);
   if (!g->indptr) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'indptr' missing", where);
   if (!g->indices && E > 0) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'indices' missing", where);
@@ -212,7 +215,8 @@ static kp_status load(kp_h5 *h, kp_graph_data *g) {
   if (node && has_graph)
     return kp_fail(KP_ERR_FORMAT, "%s: task is \"node\" but graph_ptr/graph_y/graph_split are present", path);
   if (graph) {
-    if (!kp_h5_exists(h, "graph_ptr")) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'graph_ptr' missing (task \"graph\")", path);
+    if (!kp_h5_exists(h, "graph_ptr"))
+      return kp_fail(KP_ERR_FORMAT, "%s: dataset 'graph_ptr' missing (task \"graph\")", path);
     int64_t np;
     KP_TRY(read1(h, "graph_ptr", KP_H5_I32, -1, "", (void **)&g->graph_ptr, &np));
     if (np < 1) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'graph_ptr' is empty (needs G+1 >= 1 entries)", path);

@@ -15,7 +15,7 @@
 
 struct kp_h5 {
   hid_t file;
-  int fd;    /* writing: the temporary file, kept open for fsync; -1 when reading */
+  int fd; /* writing: the temporary file, kept open for fsync; -1 when reading */
   char *path;
   char *tmp; /* writing: the temporary name; NULL when reading */
 };
@@ -350,8 +350,10 @@ kp_status kp_h5_get_attr_str(kp_h5 *h, const char *obj, const char *key, char **
     len = strlen(p);
   } else {
     size_t sz = H5Tget_size(ft);
-    if (!(fixed = calloc(sz + 1, 1))) s = kp_fail(KP_ERR_NOMEM, "%s: out of memory", h->path);
-    else if (H5Aread(a, mt, fixed) < 0) s = kp_h5_fail_(KP_ERR_FORMAT, h, NULL, "cannot read a string attribute");
+    if (!(fixed = calloc(sz + 1, 1)))
+      s = kp_fail(KP_ERR_NOMEM, "%s: out of memory", h->path);
+    else if (H5Aread(a, mt, fixed) < 0)
+      s = kp_h5_fail_(KP_ERR_FORMAT, h, NULL, "cannot read a string attribute");
     p = fixed ? fixed : "";
     len = strnlen(p, sz);
     if (H5Tget_strpad(ft) == H5T_STR_SPACEPAD)
@@ -378,7 +380,8 @@ kp_status kp_h5_get_attr_int(kp_h5 *h, const char *obj, const char *key, int64_t
   hid_t a, ft;
   KP_TRY(open_attr(h, obj, key, H5T_INTEGER, &a, &ft));
   kp_status s = KP_OK;
-  if (H5Aread(a, H5T_NATIVE_INT64, value) < 0) s = kp_h5_fail_(KP_ERR_FORMAT, h, NULL, "cannot read an integer attribute");
+  if (H5Aread(a, H5T_NATIVE_INT64, value) < 0)
+    s = kp_h5_fail_(KP_ERR_FORMAT, h, NULL, "cannot read an integer attribute");
   H5Tclose(ft);
   H5Aclose(a);
   return s;
@@ -398,7 +401,8 @@ kp_status kp_h5_check_format(kp_h5 *h, const char *expect_format, int64_t max_ve
   free(fmt);
   int64_t v;
   KP_TRY(kp_h5_get_attr_int(h, "/", "version", &v));
-  if (v < 1) return kp_fail(KP_ERR_FORMAT, "%s: attribute 'version' = %lld is not a valid version", h->path, (long long)v);
+  if (v < 1)
+    return kp_fail(KP_ERR_FORMAT, "%s: attribute 'version' = %lld is not a valid version", h->path, (long long)v);
   if (v > max_version)
     return kp_fail(KP_ERR_FORMAT, "%s: %s version %lld is newer than this kprca reads (up to %lld)", h->path,
                    expect_format, (long long)v, (long long)max_version);

@@ -11,20 +11,28 @@
 
 static hid_t mem_type(kp_h5_type t) {
   switch (t) {
-    case KP_H5_F32: return H5T_NATIVE_FLOAT;
-    case KP_H5_I32: return H5T_NATIVE_INT32;
-    case KP_H5_I64: return H5T_NATIVE_INT64;
-    case KP_H5_I8: return H5T_NATIVE_INT8;
+    case KP_H5_F32:
+      return H5T_NATIVE_FLOAT;
+    case KP_H5_I32:
+      return H5T_NATIVE_INT32;
+    case KP_H5_I64:
+      return H5T_NATIVE_INT64;
+    case KP_H5_I8:
+      return H5T_NATIVE_INT8;
   }
   return -1;
 }
 
 static hid_t file_type(kp_h5_type t) {
   switch (t) {
-    case KP_H5_F32: return H5T_IEEE_F32LE;
-    case KP_H5_I32: return H5T_STD_I32LE;
-    case KP_H5_I64: return H5T_STD_I64LE;
-    case KP_H5_I8: return H5T_STD_I8LE;
+    case KP_H5_F32:
+      return H5T_IEEE_F32LE;
+    case KP_H5_I32:
+      return H5T_STD_I32LE;
+    case KP_H5_I64:
+      return H5T_STD_I64LE;
+    case KP_H5_I8:
+      return H5T_STD_I8LE;
   }
   return -1;
 }
@@ -74,13 +82,15 @@ static kp_status create(kp_h5 *h, const char *name, hid_t ft, size_t elsize, int
 }
 
 kp_status kp_h5_write(kp_h5 *h, const char *name, kp_h5_type t, int ndim, const int64_t *shape, const void *data) {
-  if (kp_h5_type_size(t) == 0) return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': bad element type", kp_h5_path(h), name);
+  if (kp_h5_type_size(t) == 0)
+    return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': bad element type", kp_h5_path(h), name);
   hid_t d;
   KP_TRY(create(h, name, file_type(t), (size_t)kp_h5_type_size(t), ndim, shape, &d));
   int64_t n = 1;
   for (int i = 0; i < ndim; i++) n *= shape[i];
   kp_status s = KP_OK;
-  if (n > 0 && !data) s = kp_fail(KP_ERR_INVALID, "%s: dataset '%s': data is NULL", kp_h5_path(h), name);
+  if (n > 0 && !data)
+    s = kp_fail(KP_ERR_INVALID, "%s: dataset '%s': data is NULL", kp_h5_path(h), name);
   else if (n > 0 && H5Dwrite(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     s = kp_h5_fail_(KP_ERR_IO, h, name, "write failed");
   H5Dclose(d);
@@ -89,7 +99,8 @@ kp_status kp_h5_write(kp_h5 *h, const char *name, kp_h5_type t, int ndim, const 
 
 kp_status kp_h5_write_strings(kp_h5 *h, const char *name, int64_t n, const char *const *s) {
   for (int64_t i = 0; i < n; i++)
-    if (!s[i]) return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': string %lld is NULL", kp_h5_path(h), name, (long long)i);
+    if (!s[i])
+      return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': string %lld is NULL", kp_h5_path(h), name, (long long)i);
   /* h5py decodes UTF-8 strictly: write a repaired copy */
   kp_strings clean;
   KP_TRY(kp_strings_build_(&clean, n, s, NULL, true));
@@ -146,12 +157,18 @@ kp_status kp_h5_shape(kp_h5 *h, const char *name, int *ndim, int64_t *shape) {
 
 static const char *class_name(H5T_class_t c) {
   switch (c) {
-    case H5T_INTEGER: return "integers";
-    case H5T_FLOAT: return "floating-point values";
-    case H5T_STRING: return "strings";
-    case H5T_ENUM: return "enum values";
-    case H5T_COMPOUND: return "compound records";
-    default: return "values of an unsupported type";
+    case H5T_INTEGER:
+      return "integers";
+    case H5T_FLOAT:
+      return "floating-point values";
+    case H5T_STRING:
+      return "strings";
+    case H5T_ENUM:
+      return "enum values";
+    case H5T_COMPOUND:
+      return "compound records";
+    default:
+      return "values of an unsupported type";
   }
 }
 
@@ -182,7 +199,8 @@ static kp_status read_checked(kp_h5 *h, const char *name, hid_t d, hid_t ft, kp_
                              : H5Tcopy(is_unsigned ? H5T_NATIVE_UINT64 : H5T_NATIVE_INT64);
   size_t msize = cls == H5T_ENUM ? bsize : 8;
   void *raw = malloc((size_t)(n ? n : 1) * msize);
-  if (!raw) s = kp_fail(KP_ERR_NOMEM, "%s: dataset '%s': out of memory", kp_h5_path(h), name);
+  if (!raw)
+    s = kp_fail(KP_ERR_NOMEM, "%s: dataset '%s': out of memory", kp_h5_path(h), name);
   else if (n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0)
     s = kp_h5_fail_(KP_ERR_FORMAT, h, name, "read failed");
   int64_t lo = t == KP_H5_I8 ? INT8_MIN : t == KP_H5_I32 ? INT32_MIN : INT64_MIN;
@@ -206,15 +224,20 @@ static kp_status read_checked(kp_h5 *h, const char *name, hid_t d, hid_t ft, kp_
     if (big || v < lo || v > hi) {
       char pos[64];
       char val[32];
-      if (big) snprintf(val, sizeof val, "%" PRIu64, (uint64_t)v);
-      else snprintf(val, sizeof val, "%" PRId64, v);
+      if (big)
+        snprintf(val, sizeof val, "%" PRIu64, (uint64_t)v);
+      else
+        snprintf(val, sizeof val, "%" PRId64, v);
       s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' %s = %s does not fit in %s", kp_h5_path(h), name,
                   pos_str(pos, sizeof pos, ndim, shape, i), val, kp_h5_type_name(t));
       break;
     }
-    if (t == KP_H5_I8) ((int8_t *)out)[i] = (int8_t)v;
-    else if (t == KP_H5_I32) ((int32_t *)out)[i] = (int32_t)v;
-    else ((int64_t *)out)[i] = v;
+    if (t == KP_H5_I8)
+      ((int8_t *)out)[i] = (int8_t)v;
+    else if (t == KP_H5_I32)
+      ((int32_t *)out)[i] = (int32_t)v;
+    else
+      ((int64_t *)out)[i] = v;
   }
   free(raw);
   H5Tclose(mt);
@@ -224,7 +247,8 @@ static kp_status read_checked(kp_h5 *h, const char *name, hid_t d, hid_t ft, kp_
 
 kp_status kp_h5_read(kp_h5 *h, const char *name, kp_h5_type t, int ndim, int64_t *shape, void **data) {
   *data = NULL;
-  if (kp_h5_type_size(t) == 0) return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': bad element type", kp_h5_path(h), name);
+  if (kp_h5_type_size(t) == 0)
+    return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': bad element type", kp_h5_path(h), name);
   hid_t d;
   KP_TRY(open_ds(h, name, &d));
   int r;

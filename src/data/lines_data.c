@@ -27,14 +27,16 @@ kp_status kp_lines_data_validate(const kp_lines_data *d, const char *where) {
   for (int64_t i = 0; i < n; i++) {
     if (!d->text.s[i]) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'text' [%" PRId64 "] is NULL", where, i);
     if (d->label[i] < 0 || d->label[i] >= C)
-      return kp_fail(KP_ERR_FORMAT, "%s: dataset 'label' [%" PRId64 "] = %d outside [0, %" PRId64 ") (labels/names has %" PRId64
-                     " classes)", where, i, d->label[i], C, C);
+      return kp_fail(KP_ERR_FORMAT,
+                     "%s: dataset 'label' [%" PRId64 "] = %d outside [0, %" PRId64 ") (labels/names has %" PRId64
+                     " classes)",
+                     where, i, d->label[i], C, C);
     if (d->incident[i] < -1)
       return kp_fail(KP_ERR_FORMAT, "%s: dataset 'incident' [%" PRId64 "] = %d, must be >= 0 or -1 (none)", where, i,
                      d->incident[i]);
     if (d->split[i] < 0 || d->split[i] > 2)
-      return kp_fail(KP_ERR_FORMAT, "%s: dataset 'split' [%" PRId64 "] = %d, must be 0 (train), 1 (val) or 2 (test)", where, i,
-                     d->split[i]);
+      return kp_fail(KP_ERR_FORMAT, "%s: dataset 'split' [%" PRId64 "] = %d, must be 0 (train), 1 (val) or 2 (test)",
+                     where, i, d->split[i]);
   }
   return KP_OK;
 }
@@ -43,7 +45,8 @@ static kp_status read_col(kp_h5 *h, const char *name, kp_h5_type t, int64_t n, v
   int64_t shape[1];
   KP_TRY(kp_h5_read(h, name, t, 1, shape, out));
   if (shape[0] != n)
-    return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' has %" PRId64 " entries, expected %" PRId64 " (one per line of 'text')",
+    return kp_fail(KP_ERR_FORMAT,
+                   "%s: dataset '%s' has %" PRId64 " entries, expected %" PRId64 " (one per line of 'text')",
                    kp_h5_path(h), name, shape[0], n);
   return KP_OK;
 }

@@ -9,7 +9,8 @@
 static kp_status check_args(const char *op, int64_t n, double val, double test) {
   if (n < 0 || n > INT32_MAX) return kp_fail(KP_ERR_INVALID, "%s: %" PRId64 " items (0 .. 2^31-1 supported)", op, n);
   if (!(val >= 0 && val <= 1 && test >= 0 && test <= 1 && val + test <= 1 + 1e-12))
-    return kp_fail(KP_ERR_INVALID, "%s: fractions val %g, test %g must lie in [0, 1] and sum to at most 1", op, val, test);
+    return kp_fail(KP_ERR_INVALID, "%s: fractions val %g, test %g must lie in [0, 1] and sum to at most 1", op, val,
+                   test);
   return KP_OK;
 }
 
@@ -206,7 +207,8 @@ kp_status kp_split_print_counts(FILE *out, const int32_t *label, const int8_t *s
     for (int j = 0; j < 3; j++) tot[j] += r[j];
     tot[3] += sum;
   }
-  fprintf(out, "%-*s %9" PRId64 " %9" PRId64 " %9" PRId64 " %9" PRId64 "\n", w, "total", tot[0], tot[1], tot[2], tot[3]);
+  fprintf(out, "%-*s %9" PRId64 " %9" PRId64 " %9" PRId64 " %9" PRId64 "\n", w, "total", tot[0], tot[1], tot[2],
+          tot[3]);
   free(c);
   return KP_OK;
 }

@@ -25,8 +25,8 @@ struct GraphFile {
   std::vector<int8_t> train, val, test, flag, graph_split;
   std::vector<int64_t> graph_ptr;
   std::vector<std::string> names = {"a", "b", "c"};
-  std::set<std::string> omit;              // datasets or attributes to leave out
-  std::function<void(kp_h5 *)> extra;      // writes anything else (e.g. a dataset of another type)
+  std::set<std::string> omit;          // datasets or attributes to leave out
+  std::function<void(kp_h5 *)> extra;  // writes anything else (e.g. a dataset of another type)
 
   static GraphFile node() {  // undirected 0-1, 1-2, 3-4
     GraphFile g;
@@ -108,7 +108,10 @@ void expect_rejected(const GraphFile &base, const std::vector<BadCase> &cases) {
   }
 }
 
-template <class T> std::vector<T> vec(const T *p, int64_t n) { return p ? std::vector<T>(p, p + n) : std::vector<T>{}; }
+template <class T>
+std::vector<T> vec(const T *p, int64_t n) {
+  return p ? std::vector<T>(p, p + n) : std::vector<T>{};
+}
 
 }  // namespace
 
@@ -235,7 +238,9 @@ TEST(GraphData, ReadsWhatH5pyWrites) {
 
 TEST(GraphData, EveryCorruptNodeFieldIsRejected) {
   std::vector<BadCase> cases = {
-      {"indptr decreasing", [](GraphFile &g) { g.indptr = {0, 2, 1, 4, 5, 6}; }, {"dataset 'indptr' [2] = 1 is below [1] = 2"}},
+      {"indptr decreasing",
+       [](GraphFile &g) { g.indptr = {0, 2, 1, 4, 5, 6}; },
+       {"dataset 'indptr' [2] = 1 is below [1] = 2"}},
       {"indptr[0] != 0", [](GraphFile &g) { g.indptr = {1, 1, 3, 4, 5, 6}; }, {"dataset 'indptr' [0] = 1, must be 0"}},
       {"indptr end != nnz",
        [](GraphFile &g) {
@@ -267,7 +272,9 @@ TEST(GraphData, EveryCorruptNodeFieldIsRejected) {
        {"dataset 'y' holds floating-point values"}},
       {"mask value 2", [](GraphFile &g) { g.train[3] = 2; }, {"dataset 'train_mask' [3] = 2, must be 0 or 1"}},
       {"masks overlap", [](GraphFile &g) { g.val[0] = 1; }, {"node 0 is in both train_mask and val_mask"}},
-      {"mask selects unlabelled node", [](GraphFile &g) { g.test[4] = 1; }, {"'test_mask' [4] selects node 4 whose label y is -1"}},
+      {"mask selects unlabelled node",
+       [](GraphFile &g) { g.test[4] = 1; },
+       {"'test_mask' [4] selects node 4 whose label y is -1"}},
       {"mask length", [](GraphFile &g) { g.val.push_back(0); }, {"dataset 'val_mask' has 6 entries, expected 5"}},
       {"node_flag value", [](GraphFile &g) { g.flag[1] = -1; }, {"dataset 'node_flag' [1] = -1, must be 0 or 1"}},
       {"x NaN", [](GraphFile &g) { g.x[5] = NAN; }, {"dataset 'x' [1, 2] = nan is not finite"}},
@@ -279,8 +286,12 @@ TEST(GraphData, EveryCorruptNodeFieldIsRejected) {
        },
        {"dataset 'x' has 1 dimension(s), expected 2"}},
       {"x missing", [](GraphFile &g) { g.omit.insert("x"); }, {"dataset 'x' missing"}},
-      {"edge_weight length", [](GraphFile &g) { g.edge_weight.pop_back(); }, {"dataset 'edge_weight' has 5 entries, expected 6"}},
-      {"edge_weight NaN", [](GraphFile &g) { g.edge_weight[4] = NAN; }, {"dataset 'edge_weight' [4] = nan is not finite"}},
+      {"edge_weight length",
+       [](GraphFile &g) { g.edge_weight.pop_back(); },
+       {"dataset 'edge_weight' has 5 entries, expected 6"}},
+      {"edge_weight NaN",
+       [](GraphFile &g) { g.edge_weight[4] = NAN; },
+       {"dataset 'edge_weight' [4] = nan is not finite"}},
       {"names missing", [](GraphFile &g) { g.omit.insert("labels/names"); }, {"dataset 'labels/names' missing"}},
       {"names empty", [](GraphFile &g) { g.names.clear(); }, {"dataset 'labels/names' is empty"}},
       {"name empty", [](GraphFile &g) { g.names[1] = ""; }, {"dataset 'labels/names' [1] is an empty name"}},
@@ -291,36 +302,71 @@ TEST(GraphData, EveryCorruptNodeFieldIsRejected) {
          g.extra = [](kp_h5 *h) { KP_ASSERT_OK(kpt::h5_put(h, "labels/names", std::vector<int32_t>{1, 2, 3})); };
        },
        {"dataset 'labels/names' holds integers, expected strings"}},
-      {"format", [](GraphFile &g) { g.format = "kprca.lines"; }, {"'format' is \"kprca.lines\", expected \"kprca.graph\""}},
+      {"format",
+       [](GraphFile &g) { g.format = "kprca.lines"; },
+       {"'format' is \"kprca.lines\", expected \"kprca.graph\""}},
       {"format missing", [](GraphFile &g) { g.omit.insert("format"); }, {"attribute 'format' missing"}},
       {"version newer", [](GraphFile &g) { g.version = 2; }, {"kprca.graph version 2 is newer than this kprca reads"}},
       {"version 0", [](GraphFile &g) { g.version = 0; }, {"attribute 'version' = 0"}},
       {"version missing", [](GraphFile &g) { g.omit.insert("version"); }, {"attribute 'version' missing"}},
-      {"task unknown", [](GraphFile &g) { g.task = "edge"; }, {"attribute 'task' is \"edge\", expected \"node\" or \"graph\""}},
+      {"task unknown",
+       [](GraphFile &g) { g.task = "edge"; },
+       {"attribute 'task' is \"edge\", expected \"node\" or \"graph\""}},
       {"task missing", [](GraphFile &g) { g.omit.insert("task"); }, {"attribute 'task' missing"}},
-      {"graph_ptr in a node file", [](GraphFile &g) { g.graph_ptr = {0, 5}; }, {"task is \"node\" but graph_ptr"}},
+      {"graph_ptr in a node file",
+       [](GraphFile &g) {
+         g.graph_ptr = {0, 5};
+       },
+       {"task is \"node\" but graph_ptr"}},
   };
   expect_rejected(GraphFile::node(), cases);
 }
 
 TEST(GraphData, EveryCorruptGraphFieldIsRejected) {
   std::vector<BadCase> cases = {
-      {"graph_ptr short of N", [](GraphFile &g) { g.graph_ptr = {0, 2, 5, 5}; },
+      {"graph_ptr short of N",
+       [](GraphFile &g) {
+         g.graph_ptr = {0, 2, 5, 5};
+       },
        {"dataset 'graph_ptr' [3] = 5, must equal the number of nodes (6)"}},
-      {"graph_ptr beyond N", [](GraphFile &g) { g.graph_ptr = {0, 2, 5, 7}; }, {"dataset 'graph_ptr' [3] = 7, must equal"}},
-      {"graph_ptr decreasing", [](GraphFile &g) { g.graph_ptr = {0, 3, 2, 6}; }, {"dataset 'graph_ptr' [2] = 2 is below [1] = 3"}},
-      {"graph_ptr[0] != 0", [](GraphFile &g) { g.graph_ptr = {1, 2, 5, 6}; }, {"dataset 'graph_ptr' [0] = 1, must be 0"}},
+      {"graph_ptr beyond N",
+       [](GraphFile &g) {
+         g.graph_ptr = {0, 2, 5, 7};
+       },
+       {"dataset 'graph_ptr' [3] = 7, must equal"}},
+      {"graph_ptr decreasing",
+       [](GraphFile &g) {
+         g.graph_ptr = {0, 3, 2, 6};
+       },
+       {"dataset 'graph_ptr' [2] = 2 is below [1] = 3"}},
+      {"graph_ptr[0] != 0",
+       [](GraphFile &g) {
+         g.graph_ptr = {1, 2, 5, 6};
+       },
+       {"dataset 'graph_ptr' [0] = 1, must be 0"}},
       {"graph_ptr missing", [](GraphFile &g) { g.omit.insert("graph_ptr"); }, {"dataset 'graph_ptr' missing"}},
-      {"graph_ptr beyond int32", [](GraphFile &g) { g.graph_ptr[3] = 1LL << 40; }, {"dataset 'graph_ptr' [3] = 1099511627776 does not fit in i32"}},
+      {"graph_ptr beyond int32",
+       [](GraphFile &g) { g.graph_ptr[3] = 1LL << 40; },
+       {"dataset 'graph_ptr' [3] = 1099511627776 does not fit in i32"}},
       {"graph_y >= classes", [](GraphFile &g) { g.graph_y[1] = 3; }, {"dataset 'graph_y' [1] = 3 outside [0, 3)"}},
       {"graph_y unlabelled", [](GraphFile &g) { g.graph_y[0] = -1; }, {"dataset 'graph_y' [0] = -1 outside [0, 3)"}},
       {"graph_y length", [](GraphFile &g) { g.graph_y.pop_back(); }, {"dataset 'graph_y' has 2 entries, expected 3"}},
       {"graph_y missing", [](GraphFile &g) { g.omit.insert("graph_y"); }, {"dataset 'graph_y' missing"}},
-      {"graph_split 3", [](GraphFile &g) { g.graph_split[2] = 3; }, {"dataset 'graph_split' [2] = 3, must be 0 (train), 1 (val) or 2 (test)"}},
-      {"edge across graphs", [](GraphFile &g) { g.indices[1] = 2; },
+      {"graph_split 3",
+       [](GraphFile &g) { g.graph_split[2] = 3; },
+       {"dataset 'graph_split' [2] = 3, must be 0 (train), 1 (val) or 2 (test)"}},
+      {"edge across graphs",
+       [](GraphFile &g) { g.indices[1] = 2; },
        {"dataset 'indices' [1] = 2 links node 1 of graph 0 to a node outside it (nodes 0..1)"}},
-      {"node masks in a graph file", [](GraphFile &g) { g.train = {1, 0, 0, 0, 0, 0}; }, {"task is \"graph\" but node masks"}},
-      {"x rows != graph nodes", [](GraphFile &g) { g.graph_ptr = {0, 2, 5}; g.graph_y = {0, 1}; g.graph_split = {0, 0}; },
+      {"node masks in a graph file",
+       [](GraphFile &g) { g.train = {1, 0, 0, 0, 0, 0}; },
+       {"task is \"graph\" but node masks"}},
+      {"x rows != graph nodes",
+       [](GraphFile &g) {
+         g.graph_ptr = {0, 2, 5};
+         g.graph_y = {0, 1};
+         g.graph_split = {0, 0};
+       },
        {"dataset 'graph_ptr' [2] = 5, must equal the number of nodes (6)"}},
   };
   expect_rejected(GraphFile::graphs(), cases);
@@ -436,7 +482,9 @@ TEST(LinesData, EveryCorruptFieldIsRejected) {
   std::vector<C> cases = {
       {"label >= classes", [](LinesFile &f) { f.label[1] = 3; }, {"dataset 'label' [1] = 3 outside [0, 3)"}},
       {"label < 0", [](LinesFile &f) { f.label[0] = -1; }, {"dataset 'label' [0] = -1 outside [0, 3)"}},
-      {"split 3", [](LinesFile &f) { f.split[3] = 3; }, {"dataset 'split' [3] = 3, must be 0 (train), 1 (val) or 2 (test)"}},
+      {"split 3",
+       [](LinesFile &f) { f.split[3] = 3; },
+       {"dataset 'split' [3] = 3, must be 0 (train), 1 (val) or 2 (test)"}},
       {"incident -2", [](LinesFile &f) { f.incident[2] = -2; }, {"dataset 'incident' [2] = -2, must be >= 0 or -1"}},
       {"label length", [](LinesFile &f) { f.label.push_back(0); }, {"dataset 'label' has 5 entries, expected 4"}},
       {"split missing", [](LinesFile &f) { f.omit.insert("split"); }, {"dataset 'split' missing"}},
@@ -447,8 +495,14 @@ TEST(LinesData, EveryCorruptFieldIsRejected) {
          f.extra = [](kp_h5 *h) { KP_ASSERT_OK(kpt::h5_put(h, "text", std::vector<int32_t>{1, 2, 3, 4})); };
        },
        {"dataset 'text' holds integers, expected strings"}},
-      {"duplicate names", [](LinesFile &f) { f.names = {"x", "y", "x"}; }, {"names class \"x\" twice"}},
-      {"graph file", [](LinesFile &f) { f.format = "kprca.graph"; }, {"'format' is \"kprca.graph\", expected \"kprca.lines\""}},
+      {"duplicate names",
+       [](LinesFile &f) {
+         f.names = {"x", "y", "x"};
+       },
+       {"names class \"x\" twice"}},
+      {"graph file",
+       [](LinesFile &f) { f.format = "kprca.graph"; },
+       {"'format' is \"kprca.graph\", expected \"kprca.lines\""}},
   };
   TmpDir dir;
   for (auto &c : cases) {

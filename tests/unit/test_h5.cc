@@ -307,9 +307,7 @@ TEST(H5, CommitIsAtomicAndAbortLeavesNothing) {
   EXPECT_TRUE(dir.list().empty());
 
   // an existing file is untouched by an aborted or failed write
-  {
-    std::ofstream(p) << "OLD CONTENT";
-  }
+  { std::ofstream(p) << "OLD CONTENT"; }
   h = create(p);
   KP_ASSERT_OK(kpt::h5_put(h, "y", std::vector<int32_t>{1}));
   EXPECT_EQ(kpt::h5_put(h, "y", std::vector<int32_t>{2}), KP_ERR_INVALID);  // a failed write
@@ -348,9 +346,7 @@ TEST(H5, OpenAndCreateErrorsNameTheFile) {
   EXPECT_TRUE(msg_has({missing, "No such file"}));
   EXPECT_EQ(h, nullptr);
   std::string text = dir / "text.h5";
-  {
-    std::ofstream(text) << "label\tline\n";
-  }
+  { std::ofstream(text) << "label\tline\n"; }
   EXPECT_EQ(kp_h5_open(text.c_str(), &h), KP_ERR_FORMAT);
   EXPECT_TRUE(msg_has({text, "not an HDF5 file"}));
   EXPECT_EQ(kp_h5_open(dir.path.c_str(), &h), KP_ERR_IO);
@@ -366,9 +362,7 @@ TEST(H5, OpenAndCreateErrorsNameTheFile) {
   KP_ASSERT_OK(kpt::h5_put(h, "y", std::vector<int32_t>(5000, 1)));
   KP_ASSERT_OK(kp_h5_commit(h));
   std::string bytes = slurp(good);
-  {
-    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
-  }
+  { std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2); }
   kp_status s = kp_h5_open(cut.c_str(), &h);
   if (s == KP_OK) {  // HDF5 may open the superblock and fail on the data instead
     int64_t n;
