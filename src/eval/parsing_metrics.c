@@ -1,10 +1,10 @@
-/* GA, PA and FGA of a template parse against loghub ground truth; a small RFC 4180 reader for the
- * structured CSV files. */
+/* GA, PA and FGA of a template parse against loghub ground truth (structured CSV files). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kprca/csv.h"
 #include "kprca/parsing_metrics.h"
 
 /* ---- rows ---- */
@@ -37,171 +37,29 @@ void kp_parse_rows_free(kp_parse_rows *r) {
   memset(r, 0, sizeof *r);
 }
 
-/* ---- CSV ---- */
-typedef struct csv {
-  const char *p, *end, *path;
-  long line;     /* line of the current position (1-based) */
-  char *cell;    /* unquoted text of the last cell */
-  size_t cap;
-} csv;
-
-/* Reads one cell into c->cell; *eol tells whether it ended its row, *eof whether input is done. */
-static kp_status csv_cell(csv *c, bool *eol, bool *eof) {
-  size_t n = 0;
-  long start = c->line;
-  bool quoted = c->p < c->end && *c->p == '"';
-  if (quoted) c->p++;
-  for (;;) {
-    if (c->p >= c->end) {
-      if (quoted) return kp_fail(KP_ERR_FORMAT, "%s:%ld: quoted field never closed", c->path, start);
-      *eol = *eof = true;
-      break;
-    }
-    char ch = *c->p;
-    if (quoted) {
-      if (ch == '"') {
-        if (c->p + 1 < c->end && c->p[1] == '"') {
-          c->p += 2;
-          goto put;
-        }
-        c->p++;
-        quoted = false;
-        if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
-          return kp_fail(KP_ERR_FORMAT, "%s:%ld: text after a closing quote", c->path, c->line);
-        continue;
-      }
-      if (ch == '\n') c->line++;
-      c->p++;
-      goto put;
-    }
-    if (ch == ',') {
-      c->p++;
-      *eol = *eof = false;
-      break;
-    }
-    if (ch == '\n' || ch == '\r') {
-      if (ch == '\r' && c->p + 1 < c->end && c->p[1] == '\n') c->p++;
-      c->p++;
-      c->line++;
-      *eol = true;
-      *eof = c->p >= c->end;
-      break;
-    }
-    c->p++;
-  put:
-    if (n + 2 > c->cap) {
-      size_t cap = c->cap ? 2 * c->cap : 256;
-      while (cap < n + 2) cap *= 2;
-      char *q = realloc(c->cell, cap);
-      if (!q) return kp_fail(KP_ERR_NOMEM, "%s: out of memory", c->path);
-      c->cell = q, c->cap = cap;
-    }
-    c->cell[n++] = ch;
-  }
-  if (!c->cell) {
-    c->cell = malloc(16);
-    if (!c->cell) return kp_fail(KP_ERR_NOMEM, "%s: out of memory", c->path);
-    c->cap = 16;
-  }
-  c->cell[n] = 0;
-  return KP_OK;
-}
-
-static kp_status read_all(const char *path, char **buf, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return kp_fail(KP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  size_t cap = 1 << 16, n = 0;
-  char *b = malloc(cap);
-  while (b) {
-    if (n == cap) {
-      char *q = realloc(b, cap *= 2);
-      if (!q) break;
-      b = q;
-    }
-    size_t k = fread(b + n, 1, cap - n, f);
-    n += k;
-    if (k == 0) break;
-  }
-  bool err = ferror(f);
-  fclose(f);
-  if (!b) return kp_fail(KP_ERR_NOMEM, "%s: out of memory", path);
-  if (err) {
-    free(b);
-    return kp_fail(KP_ERR_IO, "%s: read error", path);
-  }
-  *buf = b, *len = n;
-  return KP_OK;
-}
-
+/* ---- reading a structured CSV (kprca/csv.h) ---- */
 kp_status kp_parse_rows_read(const char *path, kp_parse_rows *out) {
   memset(out, 0, sizeof *out);
-  char *buf = NULL;
-  size_t len = 0;
-  KP_TRY(read_all(path, &buf, &len));
-  csv c = {buf, buf + len, path, 1, NULL, 0};
-  if (len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3)) c.p += 3;
-  kp_status s = KP_OK;
-  int ncol = 0, col_line = -1, col_id = -1, col_tpl = -1;
-  bool eol = false, eof = c.p >= c.end;
-  if (eof) {
-    s = kp_fail(KP_ERR_FORMAT, "%s: empty file (expected a header with LineId, EventId, EventTemplate)", path);
-    goto done;
-  }
-  while (!eol) { /* header */
-    if ((s = csv_cell(&c, &eol, &eof)) != KP_OK) goto done;
-    if (!strcmp(c.cell, "LineId")) col_line = ncol;
-    if (!strcmp(c.cell, "EventId")) col_id = ncol;
-    if (!strcmp(c.cell, "EventTemplate")) col_tpl = ncol;
-    ncol++;
-  }
-  if (col_line < 0 || col_id < 0 || col_tpl < 0) {
+  kp_csv_reader *r;
+  KP_TRY(kp_csv_open(path, &r));
+  kp_status s = kp_csv_read_header(r);
+  int cl = kp_csv_column(r, "LineId"), ci = kp_csv_column(r, "EventId"), ct = kp_csv_column(r, "EventTemplate");
+  if (s == KP_OK && (cl < 0 || ci < 0 || ct < 0))
     s = kp_fail(KP_ERR_FORMAT, "%s:1: header lacks the %s column (a loghub structured CSV has LineId, EventId, EventTemplate)",
-                path, col_line < 0 ? "LineId" : col_id < 0 ? "EventId" : "EventTemplate");
-    goto done;
-  }
-  char *id = NULL, *tpl = NULL;
-  while (!eof) {
-    while (c.p < c.end && (*c.p == '\n' || *c.p == '\r')) c.line += *c.p++ == '\n'; /* blank lines */
-    if (c.p >= c.end) break;
-    long row_line = c.line;
-    int k = 0;
-    int64_t lid = 0;
-    eol = false;
-    while (!eol) {
-      if ((s = csv_cell(&c, &eol, &eof)) != KP_OK) goto row_fail;
-      if (k == col_line) {
-        char *e;
-        errno = 0;
-        long long v = strtoll(c.cell, &e, 10);
-        if (!*c.cell || *e || errno) {
-          s = kp_fail(KP_ERR_FORMAT, "%s:%ld: LineId '%.40s' is not an integer", path, row_line, c.cell);
-          goto row_fail;
-        }
-        lid = v;
-      } else if (k == col_id || k == col_tpl) {
-        char *dup = strdup(c.cell);
-        if (!dup) {
-          s = kp_fail(KP_ERR_NOMEM, "%s: out of memory", path);
-          goto row_fail;
-        }
-        if (k == col_id) free(id), id = dup;
-        else free(tpl), tpl = dup;
-      }
-      k++;
+                path, cl < 0 ? "LineId" : ci < 0 ? "EventId" : "EventTemplate");
+  for (bool eof = false; s == KP_OK;) {
+    if ((s = kp_csv_next(r, &eof)) != KP_OK || eof) break;
+    const char *v = kp_csv_get(r, cl, NULL);
+    char *e;
+    errno = 0;
+    long long id = strtoll(v, &e, 10);
+    if (!*v || *e || errno) {
+      s = kp_fail(KP_ERR_FORMAT, "%s:%lld: LineId '%.40s' is not an integer", path, (long long)kp_csv_row_line(r), v);
+      break;
     }
-    if (k != ncol) {
-      s = kp_fail(KP_ERR_FORMAT, "%s:%ld: %d fields, the header has %d", path, row_line, k, ncol);
-      goto row_fail;
-    }
-    if ((s = kp_parse_rows_push(out, lid, id, tpl)) != KP_OK) goto row_fail;
-    free(id), free(tpl);
-    id = tpl = NULL;
+    s = kp_parse_rows_push(out, id, kp_csv_get(r, ci, NULL), kp_csv_get(r, ct, NULL));
   }
-row_fail:
-  free(id), free(tpl);
-done:
-  free(c.cell);
-  free(buf);
+  kp_csv_close(r);
   if (s != KP_OK) kp_parse_rows_free(out);
   return s;
 }
