@@ -79,10 +79,14 @@ void kp_klog_parser_line(kp_klog_parser *p, const char *line, size_t len, int64_
   while (i < len && (line[i] == ' ' || line[i] == '\t')) i++;
   if (i == len) {
     rec->flags = KP_KLOG_EMPTY;
+    rec->msg = "";
+    rec->msg_len = 0;
     return;
   }
   if (!reserve(&p->s, len)) { /* out of memory: keep the line unparsed rather than fail */
     rec->flags = KP_KLOG_UNMATCHED;
+    rec->msg = "";
+    rec->msg_len = 0;
     return;
   }
   bool ok = false;
@@ -91,6 +95,7 @@ void kp_klog_parser_line(kp_klog_parser *p, const char *line, size_t len, int64_
     case KP_KLOG_JOURNAL_SHORT:
       if (journal_meta(line, len)) {
         rec->flags = KP_KLOG_META;
+        rec->msg = klog_scratch_put(&p->s, line, len);
         return;
       }
       ok = klog_parse_syslog(p, line, len, rec);
@@ -108,7 +113,8 @@ void kp_klog_parser_line(kp_klog_parser *p, const char *line, size_t len, int64_
     rec->host = rec->ident = "";
     rec->pid = -1;
     rec->level = rec->facility = -1;
-    rec->msg = line;
+    p->s.used = 0; /* whatever the header scanner copied is not needed */
+    rec->msg = klog_scratch_put(&p->s, line, len);
     rec->msg_len = len;
     rec->flags = KP_KLOG_UNMATCHED;
     /* A header-less line still continues a report when its shape says so (a trace pasted raw). */

@@ -497,3 +497,31 @@ TEST(KernLog, StreamingMatchesLoadAndExplicitFormat) {
   EXPECT_EQ(log->stats.first_unmatched, 1);
   kp_klog_log_free(log);
 }
+
+TEST(KernLogBadInput, EveryPrefixOfEveryFixtureLineParsesInEveryFormat) {
+  // Cut lines anywhere (as a truncated copy or a full disk would): no format may read past the
+  // end of a line. Each prefix lives in its own exact-size heap block so a sanitizer build sees overreads.
+  std::vector<std::string> lines;
+  for (const char *f : {"kern.log", "syslog_rfc3339.log", "journal_short.txt", "journal_iso.txt", "journal.json", "dmesg.txt",
+                        "dmesg_T.txt", "dmesg_raw.txt", "console_crash.log"}) {
+    Log L(kDir + f);
+    for (int64_t i = 0; i < L.log->n; i++) lines.emplace_back(L.log->rec[i].line, L.log->rec[i].line_len);
+  }
+  int64_t parsed = 0;
+  for (int f = KP_KLOG_SYSLOG; f <= KP_KLOG_CONSOLE; f++) {
+    kp_klog_parser *p;
+    KP_ASSERT_OK(kp_klog_parser_new((kp_klog_format)f, nullptr, &p));
+    for (auto &l : lines)
+      for (size_t n = 0; n <= l.size(); n += (f == KP_KLOG_JOURNAL_JSON ? 7 : 1)) {
+        std::unique_ptr<char[]> cut(new char[n ? n : 1]);
+        memcpy(cut.get(), l.data(), n);
+        kp_klog_record r;
+        kp_klog_parser_line(p, cut.get(), n, 1, &r);
+        ASSERT_LE(r.msg_len, 4 * n + 64);
+        ASSERT_EQ(strlen(r.msg), r.msg_len);
+        parsed++;
+      }
+    kp_klog_parser_free(p);
+  }
+  EXPECT_GT(parsed, 100000);
+}
