@@ -55,7 +55,7 @@ const kp_cfg_key *kp_config_schema(size_t i);
 /** The schema entry for a dotted path, NULL when there is none. */
 const kp_cfg_key *kp_config_key(const char *path);
 /** The closest schema path or section to a mistyped name ("optim.lrr" -> "optim.lr", "lr" -> "optim.lr"),
- *  NULL when nothing is close. Points into the schema. */
+ *  NULL when nothing is close. The text stays valid until the next call on this thread. */
 const char *kp_config_suggest(const char *name);
 
 /* ---- A config: one typed value per schema key ---- */
@@ -98,7 +98,7 @@ kp_status kp_config_from_args(int argc, char **argv, kp_config **cfg, kp_config_
 void kp_config_rest_free(kp_config_rest *rest);
 
 /* ---- Typed getters. path must be a schema key of a matching type: anything else is a bug in the
- * caller, reported on stderr followed by abort(). Each costs a lookup in a table of ~70 keys. ---- */
+ * caller, reported on stderr followed by abort(). Each is a scan of the schema's few dozen paths. ---- */
 bool kp_config_bool(const kp_config *cfg, const char *path);
 int64_t kp_config_int(const kp_config *cfg, const char *path);
 double kp_config_float(const kp_config *cfg, const char *path);

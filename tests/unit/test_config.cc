@@ -294,6 +294,8 @@ TEST(Config, FileErrorsNameTheFile) {
   EXPECT_EQ(kp_config_merge_file(c, empty.c_str()), KP_ERR_FORMAT);
   EXPECT_EQ(std::string(kp_last_error()),
             empty + ":1:1: empty config (no YAML mapping); write {} for an intentionally empty one");
+  EXPECT_EQ(kp_config_merge_file(c, tmpdir().c_str()), KP_ERR_IO);
+  EXPECT_EQ(std::string(kp_last_error()), tmpdir() + ": cannot read the config: Is a directory");
   std::string dashes = write_file("dashes.yaml", "---\n");
   EXPECT_EQ(kp_config_merge_file(c, dashes.c_str()), KP_ERR_FORMAT);
   EXPECT_NE(std::string(kp_last_error()).find("empty config"), std::string::npos);
@@ -320,6 +322,41 @@ TEST(ConfigBadInputs, EachFixtureGivesItsMessage) {
     EXPECT_EQ(std::string(kp_last_error()), expect) << name;
   }
   EXPECT_GE(count, 45);
+}
+
+// Every prefix of a config (cut anywhere, mid-token included) either merges or fails with a positioned message.
+TEST(ConfigBadInputs, EveryPrefixOfAFileLoadsOrFailsCleanly) {
+  const std::string text =
+      "model:\n  name: gat  # comment\n  heads: 8\ndata: {path: \"a b.h5\", fanouts: [25, 10]}\n"
+      "optim:\n  betas:\n    - 0.9\n    - 0.99\n  lr: 5.0e-3\neval.splits: [val, 'test']\ndevice: cuda:0\n";
+  int ok = 0;
+  for (size_t n = 0; n <= text.size(); n++) {
+    Cfg c;
+    ASSERT_EQ(kp_config_new(&c.c), KP_OK);
+    kp_status s = kp_config_merge_yaml(c, text.data(), n, "cut.yaml");
+    if (s == KP_OK) {
+      ok++;
+      continue;
+    }
+    std::string msg = kp_last_error();
+    EXPECT_EQ(msg.rfind("cut.yaml:", 0), 0u) << n << ": " << msg;
+    EXPECT_TRUE(isdigit((unsigned char)msg[9])) << n << ": " << msg;
+  }
+  EXPECT_GT(ok, 10);
+}
+
+// Whatever configs/ holds must load as it is (data files are not opened here).
+TEST(ConfigBadInputs, ShippedConfigsAreValid) {
+  std::string dir = std::string(KPRCA_SOURCE_DIR) + "/configs";
+  int count = 0;
+  if (fs::is_directory(dir))
+    for (auto &e : fs::directory_iterator(dir)) {
+      if (e.path().extension() != ".yaml") continue;
+      count++;
+      Cfg c;
+      EXPECT_EQ(load({e.path().string()}, {}, c), KP_OK) << kp_last_error();
+    }
+  std::printf("%d config(s) in configs/ checked\n", count);
 }
 
 // ---- Command line ----
