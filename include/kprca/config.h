@@ -114,6 +114,9 @@ bool kp_config_has(const kp_config *cfg, const char *path);
 bool kp_config_is_list(const kp_config *cfg, const char *path);
 /** Where the value came from: "configs/gat.yaml:12:3", "<command line>" or "default"; written into buf. */
 const char *kp_config_source(const kp_config *cfg, const char *path, char *buf, size_t n);
+/** The run name: output.name when set, else the first config file's name without directory and .yaml/.yml
+ *  (characters other than letters, digits, '.', '-', '_' become '_'), else model.name. Written into buf. */
+const char *kp_config_run_name(const kp_config *cfg, char *buf, size_t n);
 /** The config files merged so far, in order. */
 const char *const *kp_config_files(const kp_config *cfg, size_t *n);
 

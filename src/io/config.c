@@ -479,3 +479,29 @@ const char *const *kp_config_files(const kp_config *cfg, size_t *n) {
   *n = cfg->nfiles;
   return (const char *const *)cfg->files;
 }
+
+const char *kp_config_run_name(const kp_config *cfg, char *buf, size_t n) {
+  const char *name = kp_config_string(cfg, "output.name");
+  if (name) {
+    snprintf(buf, n, "%s", name);
+    return buf;
+  }
+  if (!cfg->nfiles) {
+    snprintf(buf, n, "%s", kp_config_string(cfg, "model.name"));
+    return buf;
+  }
+  const char *base = strrchr(cfg->files[0], '/');
+  base = base ? base + 1 : cfg->files[0];
+  size_t len = strlen(base);
+  if (len > 5 && !strcmp(base + len - 5, ".yaml")) len -= 5;
+  else if (len > 4 && !strcmp(base + len - 4, ".yml")) len -= 4;
+  if (len >= n) len = n - 1;
+  for (size_t i = 0; i < len; i++) {
+    char c = base[i];
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    buf[i] = ok ? c : '_';
+  }
+  buf[len] = 0;
+  if (!strcmp(buf, ".") || !strcmp(buf, "..") || !buf[0]) snprintf(buf, n, "%s", kp_config_string(cfg, "model.name"));
+  return buf;
+}

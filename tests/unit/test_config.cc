@@ -466,6 +466,18 @@ TEST(ConfigArgs, Errors) {
   }
 }
 
+TEST(Config, RunNameFromOutputNameElseFirstFileElseModel) {
+  std::string a = write_file("cora gat.yaml", kMinimal), b = write_file("b.yml", "model: {name: sage}\n");
+  char buf[64];
+  Cfg c1, c2, c3;
+  ASSERT_EQ(load({a, b}, {}, c1), KP_OK) << kp_last_error();
+  EXPECT_STREQ(kp_config_run_name(c1, buf, sizeof buf), "cora_gat");
+  ASSERT_EQ(load({b, a}, {"output.name=x-1"}, c2), KP_OK);
+  EXPECT_STREQ(kp_config_run_name(c2, buf, sizeof buf), "x-1");
+  ASSERT_EQ(load({}, {"data.path=a", "output.dir=o", "model.name=gat"}, c3), KP_OK);
+  EXPECT_STREQ(kp_config_run_name(c3, buf, sizeof buf), "gat");
+}
+
 // ---- Printing and saving ----
 
 TEST(ConfigPrint, FloatsReadBackExactlyAndLookLikeFloats) {
