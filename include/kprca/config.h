@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
 #include "kprca/status.h"
 #ifdef __cplusplus
 extern "C" {
@@ -14,14 +15,14 @@ extern "C" {
 
 /* ---- The schema: one entry per key ---- */
 typedef enum kp_cfg_type {
-  KP_CFG_BOOL = 0,      /* true | false */
-  KP_CFG_INT = 1,       /* 64-bit integer */
-  KP_CFG_FLOAT = 2,     /* finite double (an integer literal is fine) */
-  KP_CFG_STRING = 3,    /* any scalar, taken as text */
-  KP_CFG_ENUM = 4,      /* one of `allowed` */
-  KP_CFG_STRINGS = 5,   /* list of strings (each one of `allowed` when set, no repeats then) */
-  KP_CFG_INTS = 6,      /* list of integers */
-  KP_CFG_FLOATS = 7,    /* list of floats */
+  KP_CFG_BOOL = 0,          /* true | false */
+  KP_CFG_INT = 1,           /* 64-bit integer */
+  KP_CFG_FLOAT = 2,         /* finite double (an integer literal is fine) */
+  KP_CFG_STRING = 3,        /* any scalar, taken as text */
+  KP_CFG_ENUM = 4,          /* one of `allowed` */
+  KP_CFG_STRINGS = 5,       /* list of strings (each one of `allowed` when set, no repeats then) */
+  KP_CFG_INTS = 6,          /* list of integers */
+  KP_CFG_FLOATS = 7,        /* list of floats */
   KP_CFG_NAME_OR_FLOATS = 8 /* one of `allowed`, or a list of floats */
 } kp_cfg_type;
 
@@ -33,19 +34,19 @@ struct kp_cfg_value;
 typedef const char *(*kp_cfg_check_fn)(const struct kp_cfg_value *v, char *buf, size_t n);
 
 typedef struct kp_cfg_key {
-  const char *path;     /* dotted: "optim.lr"; a top-level key has no dot ("device") */
+  const char *path; /* dotted: "optim.lr"; a top-level key has no dot ("device") */
   kp_cfg_type type;
-  const char *def;      /* default, written as on the command line ("0.01", "[0.9, 0.999]", "null");
-                           NULL: required, no default */
-  const char *allowed;  /* names for ENUM, STRINGS elements, NAME_OR_FLOATS: "gcn|sage|gat|mlp";
-                           a name ending in ":N" ("cuda:N") matches that prefix + a number */
-  const char *range;    /* numbers, or each list element: "> 0", ">= -1", "[0, 1)", "(0, 1]"; NULL: any */
-  int min_len, max_len; /* list lengths (max_len 0: no limit) */
-  unsigned flags;       /* KP_CFG_NULLABLE */
-  kp_cfg_check_fn check;/* extra rule or NULL */
-  const char *check_doc;/* that rule in a few words, for the docs ("not 0") */
-  const char *aka;      /* other names users write for this key, for did-you-mean: "hidden_channels,hidden_dim" */
-  const char *doc;      /* one line for docs/configs.md */
+  const char *def;       /* default, written as on the command line ("0.01", "[0.9, 0.999]", "null");
+                            NULL: required, no default */
+  const char *allowed;   /* names for ENUM, STRINGS elements, NAME_OR_FLOATS: "gcn|sage|gat|mlp";
+                            a name ending in ":N" ("cuda:N") matches that prefix + a number */
+  const char *range;     /* numbers, or each list element: "> 0", ">= -1", "[0, 1)", "(0, 1]"; NULL: any */
+  int min_len, max_len;  /* list lengths (max_len 0: no limit) */
+  unsigned flags;        /* KP_CFG_NULLABLE */
+  kp_cfg_check_fn check; /* extra rule or NULL */
+  const char *check_doc; /* that rule in a few words, for the docs ("not 0") */
+  const char *aka;       /* other names users write for this key, for did-you-mean: "hidden_channels,hidden_dim" */
+  const char *doc;       /* one line for docs/configs.md */
 } kp_cfg_key;
 
 /** Number of keys in the schema. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+
 #include "config_internal.h"
 
 /* ---- Object ---- */
@@ -145,8 +146,9 @@ static kp_status check_tag(merge *m, const yaml_node_t *n) {
                     : n->type == YAML_SEQUENCE_NODE ? YAML_DEFAULT_SEQUENCE_TAG
                                                     : YAML_DEFAULT_MAPPING_TAG;
   if (!t || !strcmp(t, def)) return KP_OK;
-  return kp_fail(KP_ERR_INVALID, "%s:%d:%d: YAML tags (%s) are not supported in configs; the schema gives each key its type",
-                 m->file, L(n->start_mark), C(n->start_mark), t);
+  return kp_fail(KP_ERR_INVALID,
+                 "%s:%d:%d: YAML tags (%s) are not supported in configs; the schema gives each key its type", m->file,
+                 L(n->start_mark), C(n->start_mark), t);
 }
 
 static kp_status leaf(merge *m, long idx, const yaml_node_t *key, const yaml_node_t *val) {
@@ -278,7 +280,8 @@ kp_status kp_config_merge_yaml(kp_config *cfg, const char *text, size_t len, con
   kp_status s = KP_OK;
   yaml_node_t *root = yaml_document_get_root_node(&doc);
   if (!root || plain_null(root)) {
-    s = kp_fail(KP_ERR_FORMAT, "%s:1:1: empty config (no YAML mapping); write {} for an intentionally empty one", m.file);
+    s = kp_fail(KP_ERR_FORMAT, "%s:1:1: empty config (no YAML mapping); write {} for an intentionally empty one",
+                m.file);
   } else if (!yaml_parser_load(&parser, &next)) {
     s = syntax_error(&parser, m.file, text, len);
   } else {
@@ -288,8 +291,9 @@ kp_status kp_config_merge_yaml(kp_config *cfg, const char *text, size_t len, con
                   L(next.start_mark), C(next.start_mark));
     yaml_document_delete(&next);
     if (s == KP_OK && root->type != YAML_MAPPING_NODE)
-      s = kp_fail(KP_ERR_FORMAT, "%s:%d:%d: a config must be a mapping of sections (model:, data:, optim:, ...), got %s",
-                  m.file, L(root->start_mark), C(root->start_mark), shape_words(root));
+      s = kp_fail(KP_ERR_FORMAT,
+                  "%s:%d:%d: a config must be a mapping of sections (model:, data:, optim:, ...), got %s", m.file,
+                  L(root->start_mark), C(root->start_mark), shape_words(root));
     if (s == KP_OK) s = walk(&m, root, "");
   }
   yaml_document_delete(&doc);
@@ -443,8 +447,8 @@ double kp_config_float(const kp_config *cfg, const char *path) {
 }
 
 const char *kp_config_string(const kp_config *cfg, const char *path) {
-  const kp_cfg_value *v = typed(cfg, path, BIT(KP_CFG_STRING) | BIT(KP_CFG_ENUM) | BIT(KP_CFG_NAME_OR_FLOATS),
-                                "kp_config_string");
+  const kp_cfg_value *v =
+      typed(cfg, path, BIT(KP_CFG_STRING) | BIT(KP_CFG_ENUM) | BIT(KP_CFG_NAME_OR_FLOATS), "kp_config_string");
   return v->null || v->list ? NULL : v->s;
 }
 
@@ -493,12 +497,15 @@ const char *kp_config_run_name(const kp_config *cfg, char *buf, size_t n) {
   const char *base = strrchr(cfg->files[0], '/');
   base = base ? base + 1 : cfg->files[0];
   size_t len = strlen(base);
-  if (len > 5 && !strcmp(base + len - 5, ".yaml")) len -= 5;
-  else if (len > 4 && !strcmp(base + len - 4, ".yml")) len -= 4;
+  if (len > 5 && !strcmp(base + len - 5, ".yaml"))
+    len -= 5;
+  else if (len > 4 && !strcmp(base + len - 4, ".yml"))
+    len -= 4;
   if (len >= n) len = n - 1;
   for (size_t i = 0; i < len; i++) {
     char c = base[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_';
     buf[i] = ok ? c : '_';
   }
   buf[len] = 0;

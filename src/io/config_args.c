@@ -2,6 +2,7 @@
  * --KEY VALUE overrides; every other argument is handed back to the caller in order. */
 #include <stdlib.h>
 #include <string.h>
+
 #include "config_internal.h"
 
 /* A name the config owns: a schema key or section, or anything dotted made of name characters
@@ -53,13 +54,17 @@ kp_status kp_config_from_args(int argc, char **argv, kp_config **out, kp_config_
       break;
     }
     if (!strcmp(a, "--config") || !strcmp(a, "-c")) {
-      if (i + 1 >= argc) s = kp_fail(KP_ERR_INVALID, "%s needs a file name", a);
-      else files[nfiles++] = argv[++i];
+      if (i + 1 >= argc)
+        s = kp_fail(KP_ERR_INVALID, "%s needs a file name", a);
+      else
+        files[nfiles++] = argv[++i];
       continue;
     }
     if (!strncmp(a, "--config=", 9)) {
-      if (!a[9]) s = kp_fail(KP_ERR_INVALID, "--config= needs a file name");
-      else files[nfiles++] = a + 9;
+      if (!a[9])
+        s = kp_fail(KP_ERR_INVALID, "--config= needs a file name");
+      else
+        files[nfiles++] = a + 9;
       continue;
     }
     bool dashed = a[0] == '-' && a[1] == '-';

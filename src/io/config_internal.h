@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include "kprca/config.h"
 
 /* A typed value plus where it was set (the key's position; file NULL: the default). */

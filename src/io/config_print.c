@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
 #include "config_internal.h"
 #include "kprca/version.h"
 
@@ -95,12 +96,18 @@ static void sb_string(kp_sbuf *b, const char *s) {
   }
   kp_sb_add(b, "\"");
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-    if (*p == '"' || *p == '\\') kp_sb_printf(b, "\\%c", *p);
-    else if (*p == '\n') kp_sb_add(b, "\\n");
-    else if (*p == '\t') kp_sb_add(b, "\\t");
-    else if (*p == '\r') kp_sb_add(b, "\\r");
-    else if (*p < 0x20 || *p == 0x7f) kp_sb_printf(b, "\\x%02x", *p);
-    else kp_sb_printf(b, "%c", *p);
+    if (*p == '"' || *p == '\\')
+      kp_sb_printf(b, "\\%c", *p);
+    else if (*p == '\n')
+      kp_sb_add(b, "\\n");
+    else if (*p == '\t')
+      kp_sb_add(b, "\\t");
+    else if (*p == '\r')
+      kp_sb_add(b, "\\r");
+    else if (*p < 0x20 || *p == 0x7f)
+      kp_sb_printf(b, "\\x%02x", *p);
+    else
+      kp_sb_printf(b, "%c", *p);
   }
   kp_sb_add(b, "\"");
 }
@@ -113,9 +120,12 @@ void kp_sb_value(kp_sbuf *b, const kp_cfg_key *k, const kp_cfg_value *v) {
     kp_sb_add(b, "[");
     for (size_t i = 0; i < v->n; i++) {
       if (i) kp_sb_add(b, ", ");
-      if (v->ints) kp_sb_printf(b, "%lld", (long long)v->ints[i]);
-      else if (v->floats) kp_cfg_format_float(v->floats[i], num, sizeof num), kp_sb_add(b, num);
-      else sb_string(b, v->strs[i]);
+      if (v->ints)
+        kp_sb_printf(b, "%lld", (long long)v->ints[i]);
+      else if (v->floats)
+        kp_cfg_format_float(v->floats[i], num, sizeof num), kp_sb_add(b, num);
+      else
+        sb_string(b, v->strs[i]);
     }
     kp_sb_add(b, "]");
   } else {
@@ -213,8 +223,10 @@ kp_status kp_config_save(const kp_config *cfg, const char *path) {
     FILE *f = fdopen(fd, "w");
     ok = f && fputs(b.p, f) >= 0 && fflush(f) == 0 && fsync(fd) == 0;
     err = errno;
-    if (f) ok = fclose(f) == 0 && ok;
-    else close(fd);
+    if (f)
+      ok = fclose(f) == 0 && ok;
+    else
+      close(fd);
     if (ok && rename(tmp, path) != 0) ok = false, err = errno;
     if (!ok) unlink(tmp);
   }
@@ -244,8 +256,10 @@ static const char *type_name(const kp_cfg_key *k) {
 static void md_names(kp_sbuf *b, const char *allowed) {
   kp_sb_add(b, "`");
   for (const char *p = allowed; *p; p++) {
-    if (*p == '|') kp_sb_add(b, "`, `");
-    else kp_sb_printf(b, "%c", *p);
+    if (*p == '|')
+      kp_sb_add(b, "`, `");
+    else
+      kp_sb_printf(b, "%c", *p);
   }
   kp_sb_add(b, "`");
 }
@@ -265,13 +279,18 @@ static void md_allowed(kp_sbuf *b, const kp_cfg_key *k) {
     sep = "; ";
   }
   if (any_list) {
-    if (k->min_len == k->max_len && k->max_len) kp_sb_printf(b, "%s%d values", sep, k->min_len), sep = "; ";
-    else if (k->min_len > 0 && k->max_len) kp_sb_printf(b, "%s%d to %d values", sep, k->min_len, k->max_len), sep = "; ";
-    else if (k->min_len > 0) kp_sb_printf(b, "%sat least %d value%s", sep, k->min_len, k->min_len == 1 ? "" : "s"), sep = "; ";
+    if (k->min_len == k->max_len && k->max_len)
+      kp_sb_printf(b, "%s%d values", sep, k->min_len), sep = "; ";
+    else if (k->min_len > 0 && k->max_len)
+      kp_sb_printf(b, "%s%d to %d values", sep, k->min_len, k->max_len), sep = "; ";
+    else if (k->min_len > 0)
+      kp_sb_printf(b, "%sat least %d value%s", sep, k->min_len, k->min_len == 1 ? "" : "s"), sep = "; ";
   }
   if (k->check_doc) kp_sb_printf(b, "%s%s", sep, k->check_doc), sep = "; ";
-  if (k->flags & KP_CFG_NULLABLE) kp_sb_printf(b, "%snull", *sep ? ", or " : "any, or ");
-  else if (!*sep) kp_sb_add(b, "any");
+  if (k->flags & KP_CFG_NULLABLE)
+    kp_sb_printf(b, "%snull", *sep ? ", or " : "any, or ");
+  else if (!*sep)
+    kp_sb_add(b, "any");
 }
 
 static const char *const intro =
@@ -359,8 +378,10 @@ char *kp_config_docs_markdown(void) {
       memcpy(section, sec, sizeof section);
     }
     kp_sb_printf(&b, "| `%s` | %s | ", k->path, type_name(k));
-    if (k->def) kp_sb_printf(&b, "`%s`", k->def);
-    else kp_sb_add(&b, "**required**");
+    if (k->def)
+      kp_sb_printf(&b, "`%s`", k->def);
+    else
+      kp_sb_add(&b, "**required**");
     kp_sb_add(&b, " | ");
     md_allowed(&b, k);
     kp_sb_printf(&b, " | %s |\n", k->doc);

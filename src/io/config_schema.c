@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "config_internal.h"
 
 #define B KP_CFG_BOOL
@@ -21,6 +22,7 @@ static const char *check_fanouts(const kp_cfg_value *v, char *buf, size_t n);
 static const char *check_split(const kp_cfg_value *v, char *buf, size_t n);
 static const char *check_run_name(const kp_cfg_value *v, char *buf, size_t n);
 
+/* clang-format off */
 static const kp_cfg_key keys[] = {
     /* ---- model ---- */
     {"model.name", E, "gcn", .allowed = "gcn|sage|gat|mlp", .aka = "arch,architecture,model,type",
@@ -142,6 +144,7 @@ static const kp_cfg_key keys[] = {
     {"device", E, "auto", .allowed = "auto|cpu|cuda|cuda:N", .aka = "gpu,devices,accelerator",
      .doc = "auto (the first usable GPU, else cpu), cpu, cuda (= cuda:0) or cuda:N"},
 };
+/* clang-format on */
 
 #define NKEYS (sizeof keys / sizeof keys[0])
 
@@ -216,7 +219,8 @@ static const char *leaf_of(const char *path, char *parent, size_t n) {
 
 /* Score of candidate path c (a key with its aka names) for the typed name: edit distance of the whole path,
  * or of the last name alone (also against the aka names) plus 1 when the sections differ. Lower is closer. */
-static int score(const char *typed, const char *tparent, const char *tleaf, const char *c, const char *aka, bool *other) {
+static int score(const char *typed, const char *tparent, const char *tleaf, const char *c, const char *aka,
+                 bool *other) {
   char cparent[128];
   const char *cleaf = leaf_of(c, cparent, sizeof cparent);
   *other = strcmp(tparent, cparent) != 0;
@@ -340,7 +344,8 @@ static kp_status rule_fanouts_layers(const kp_config *cfg) {
   kp_config_ints(cfg, "data.fanouts", &n);
   if (n == 0 || (int64_t)n == kp_config_int(cfg, "model.layers")) return KP_OK;
   char other[600], why[800];
-  snprintf(why, sizeof why, "%zu fan-outs but %s; give one per GNN layer", n, shown(cfg, "model.layers", other, sizeof other));
+  snprintf(why, sizeof why, "%zu fan-outs but %s; give one per GNN layer", n,
+           shown(cfg, "model.layers", other, sizeof other));
   return rule_fail(cfg, "data.fanouts", why);
 }
 
@@ -378,7 +383,8 @@ static kp_status rule_nesterov(const kp_config *cfg) {
 const kp_cfg_rule kp_cfg_rules[] = {
     {"`data.fanouts`, when not empty, has one entry per GNN layer (`model.layers`).", rule_fanouts_layers},
     {"`data.fanouts` (neighbour sampling) needs `model.task: node`.", rule_fanouts_task},
-    {"`data.batch_size` > 0 with `model.task: node` needs `data.fanouts` (-1 takes every neighbour).", rule_batch_fanouts},
+    {"`data.batch_size` > 0 with `model.task: node` needs `data.fanouts` (-1 takes every neighbour).",
+     rule_batch_fanouts},
     {"`optim.nesterov: true` needs `optim.name: sgd` and `optim.momentum` > 0.", rule_nesterov},
 };
 const size_t kp_cfg_nrules = sizeof kp_cfg_rules / sizeof kp_cfg_rules[0];

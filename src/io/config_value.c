@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "config_internal.h"
 
 const char *kp_cfg_where(const char *file, int line, int col, char *buf, size_t n) {
@@ -297,7 +298,8 @@ static kp_status convert_scalar(const ectx *e, const cfg_item *it, kp_cfg_value 
       return KP_OK;
     case KP_CFG_INT:
       if (!parse_int(it, &out->i)) return fail_at(e, it->line, it->col, shown, "expected an integer");
-      if (!in_range(&g, (double)out->i)) return fail_at(e, it->line, it->col, shown, range_words(k->range, why, sizeof why));
+      if (!in_range(&g, (double)out->i))
+        return fail_at(e, it->line, it->col, shown, range_words(k->range, why, sizeof why));
       return KP_OK;
     case KP_CFG_FLOAT:
       if (!parse_float(it, &out->f)) return fail_at(e, it->line, it->col, shown, "expected a finite number");
@@ -311,8 +313,7 @@ static kp_status convert_scalar(const ectx *e, const cfg_item *it, kp_cfg_value 
     case KP_CFG_STRING:
       out->s = strdup(it->text);
       return out->s ? KP_OK : kp_fail(KP_ERR_NOMEM, "config: out of memory");
-    default:
-      return fail_at(e, it->line, it->col, shown, "internal: not a scalar type");
+    default: return fail_at(e, it->line, it->col, shown, "internal: not a scalar type");
   }
 }
 
@@ -325,7 +326,8 @@ static kp_status convert_list(const ectx *e, const cfg_raw *raw, kp_cfg_value *o
     if (k->min_len == k->max_len)
       snprintf(why, sizeof why, "expected %d value%s, got %zu", k->min_len, k->min_len == 1 ? "" : "s", raw->n);
     else if ((int)raw->n < k->min_len)
-      snprintf(why, sizeof why, "expected at least %d value%s, got %zu", k->min_len, k->min_len == 1 ? "" : "s", raw->n);
+      snprintf(why, sizeof why, "expected at least %d value%s, got %zu", k->min_len, k->min_len == 1 ? "" : "s",
+               raw->n);
     else
       snprintf(why, sizeof why, "expected at most %d values, got %zu", k->max_len, raw->n);
     return fail_at(e, raw->line, raw->col, shown, why);
@@ -346,11 +348,15 @@ static kp_status convert_list(const ectx *e, const cfg_raw *raw, kp_cfg_value *o
     if (is_null(it)) {
       err = "a list cannot hold null";
     } else if (et == KP_CFG_INT) {
-      if (!parse_int(it, &out->ints[i])) err = "expected an integer";
-      else if (!in_range(&g, (double)out->ints[i])) err = range_words(k->range, why, sizeof why);
+      if (!parse_int(it, &out->ints[i]))
+        err = "expected an integer";
+      else if (!in_range(&g, (double)out->ints[i]))
+        err = range_words(k->range, why, sizeof why);
     } else if (et == KP_CFG_FLOAT) {
-      if (!parse_float(it, &out->floats[i])) err = "expected a finite number";
-      else if (!in_range(&g, out->floats[i])) err = range_words(k->range, why, sizeof why);
+      if (!parse_float(it, &out->floats[i]))
+        err = "expected a finite number";
+      else if (!in_range(&g, out->floats[i]))
+        err = range_words(k->range, why, sizeof why);
     } else {
       if (k->allowed && !name_allowed(k->allowed, it->text)) {
         err = allowed_words(k, it->text, why, sizeof why);
@@ -363,7 +369,8 @@ static kp_status convert_list(const ectx *e, const cfg_raw *raw, kp_cfg_value *o
     if (err) {
       snprintf(name, sizeof name, "%s[%zu] = %s", k->path, i, one);
       if (!e->file) return kp_fail(KP_ERR_INTERNAL, "schema default of %s: %s", name, err);
-      return kp_fail(KP_ERR_INVALID, "%s: %s: %s", kp_cfg_where(e->file, it->line, it->col, where, sizeof where), name, err);
+      return kp_fail(KP_ERR_INVALID, "%s: %s: %s", kp_cfg_where(e->file, it->line, it->col, where, sizeof where), name,
+                     err);
     }
   }
   return KP_OK;

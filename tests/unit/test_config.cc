@@ -2,6 +2,8 @@
 // (tests/fixtures/configs/bad_*.yaml, expected message in each file's first line), print/save round
 // trips, and docs/configs.md kept equal to what the schema generates.
 #include <gtest/gtest.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -13,10 +15,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
-#include <unistd.h>
 extern "C" {
-#include "kprca/config.h"
 #include "io/config_internal.h"
+#include "kprca/config.h"
 }
 
 namespace fs = std::filesystem;
@@ -110,15 +111,50 @@ TEST(ConfigSchema, KeysAreUniqueGroupedDocumentedAndDefaultsValid) {
 }
 
 TEST(ConfigSchema, CoversTheTrainerKeys) {
-  for (const char *p :
-       {"model.name", "model.task", "model.hidden", "model.layers", "model.heads", "model.concat", "model.dropout",
-        "model.attn_dropout", "model.negative_slope", "model.aggr", "model.readout", "model.self_loops", "model.bias",
-        "model.normalize", "model.head_layers", "data.path", "data.format", "data.batch_size", "data.fanouts",
-        "data.split", "data.num_workers", "optim.name", "optim.lr", "optim.weight_decay", "optim.weight_decay_scope",
-        "optim.betas", "optim.eps", "optim.momentum", "optim.clip_norm", "optim.schedule", "optim.warmup_steps",
-        "train.epochs", "train.seed", "train.patience", "train.monitor", "train.class_weights", "train.log_every",
-        "eval.splits", "eval.metrics", "output.dir", "output.name", "output.checkpoint_every",
-        "output.keep_checkpoints", "device"})
+  for (const char *p : {"model.name",
+                        "model.task",
+                        "model.hidden",
+                        "model.layers",
+                        "model.heads",
+                        "model.concat",
+                        "model.dropout",
+                        "model.attn_dropout",
+                        "model.negative_slope",
+                        "model.aggr",
+                        "model.readout",
+                        "model.self_loops",
+                        "model.bias",
+                        "model.normalize",
+                        "model.head_layers",
+                        "data.path",
+                        "data.format",
+                        "data.batch_size",
+                        "data.fanouts",
+                        "data.split",
+                        "data.num_workers",
+                        "optim.name",
+                        "optim.lr",
+                        "optim.weight_decay",
+                        "optim.weight_decay_scope",
+                        "optim.betas",
+                        "optim.eps",
+                        "optim.momentum",
+                        "optim.clip_norm",
+                        "optim.schedule",
+                        "optim.warmup_steps",
+                        "train.epochs",
+                        "train.seed",
+                        "train.patience",
+                        "train.monitor",
+                        "train.class_weights",
+                        "train.log_every",
+                        "eval.splits",
+                        "eval.metrics",
+                        "output.dir",
+                        "output.name",
+                        "output.checkpoint_every",
+                        "output.keep_checkpoints",
+                        "device"})
     EXPECT_NE(kp_config_key(p), nullptr) << p;
   EXPECT_EQ(kp_config_key("data.path")->def, nullptr);  // required
   EXPECT_EQ(kp_config_key("output.dir")->def, nullptr);
@@ -247,16 +283,17 @@ TEST(Config, LoadsAFileWithSourcesAndValuesTypedBySchema) {
 }
 
 TEST(Config, LaterFilesOverrideKeyByKeyAndListsAreReplaced) {
-  std::string a = write_file("base.yaml", "output: {dir: runs}\n"
-                                          "data: {path: g.h5, fanouts: [25, 10], batch_size: 512}\n"
-                                          "model: {name: sage, hidden: 128, layers: 2}\n");
+  std::string a = write_file("base.yaml",
+                             "output: {dir: runs}\n"
+                             "data: {path: g.h5, fanouts: [25, 10], batch_size: 512}\n"
+                             "model: {name: sage, hidden: 128, layers: 2}\n");
   std::string b = write_file("over.yaml", "model:\n  hidden: 32\ndata:\n  fanouts: [5, 5]\n");
   std::string c3 = write_file("empty_section.yaml", "model:\noptim:\n  # all commented out\n");
   std::string d = write_file("braces.yaml", "{}\n");
   Cfg c;
   ASSERT_EQ(load({a, b, c3, d}, {}, c), KP_OK) << kp_last_error();
   EXPECT_STREQ(kp_config_string(c, "model.name"), "sage");  // from a
-  EXPECT_EQ(kp_config_int(c, "model.hidden"), 32);         // b wins
+  EXPECT_EQ(kp_config_int(c, "model.hidden"), 32);          // b wins
   EXPECT_EQ(kp_config_int(c, "data.batch_size"), 512);
   size_t n;
   const int64_t *fo = kp_config_ints(c, "data.fanouts", &n);
@@ -365,9 +402,9 @@ TEST(ConfigOverrides, TypedByTheSchemaWithTheSameChecks) {
   std::string f = write_file("min.yaml", kMinimal);
   Cfg c;
   ASSERT_EQ(load({f},
-                 {"optim.lr=0.005", "--model.name=gat", "data.fanouts=25,10", "model.layers=2", "optim.betas=[0.8, 0.9]",
-                  "eval.splits=[test]", "output.name=null", "data.path=123", "train.class_weights=[1, 2.5]",
-                  "device=cuda", "data.batch_size=64"},
+                 {"optim.lr=0.005", "--model.name=gat", "data.fanouts=25,10", "model.layers=2",
+                  "optim.betas=[0.8, 0.9]", "eval.splits=[test]", "output.name=null", "data.path=123",
+                  "train.class_weights=[1, 2.5]", "device=cuda", "data.batch_size=64"},
                  c),
             KP_OK)
       << kp_last_error();
@@ -402,8 +439,9 @@ TEST(ConfigOverrides, ErrorsNameTheCommandLine) {
       {"optim.betas=0.9", "<command line>: optim.betas = [0.9]: expected 2 values, got 1"},
       {"optim.lr=[0.1]", "<command line>: optim.lr = [0.1]: expected a number, got a list"},
       {"data.path=", "<command line>: data.path = null: a value is required (a string)"},
-      {"optim=1", "<command line>: 'optim' is a section; set one of its keys (name, lr, weight_decay, "
-                  "weight_decay_scope, betas, eps, ...), e.g. optim.name=..."},
+      {"optim=1",
+       "<command line>: 'optim' is a section; set one of its keys (name, lr, weight_decay, "
+       "weight_decay_scope, betas, eps, ...), e.g. optim.name=..."},
       {"lr", "<command line>: 'lr': expected KEY=VALUE, e.g. optim.lr=0.005"},
       {"=3", "<command line>: '=3': expected KEY=VALUE, e.g. optim.lr=0.005"},
   };
@@ -418,9 +456,10 @@ TEST(ConfigOverrides, ErrorsNameTheCommandLine) {
 TEST(ConfigArgs, SplitsConfigArgumentsFromTheRest) {
   std::string a = write_file("args_a.yaml", std::string(kMinimal) + "optim:\n  lr: 0.1\nmodel:\n  heads: 2\n");
   std::string b = write_file("args_b.yaml", "optim:\n  lr: 0.2\n");
-  std::vector<std::string> args = {"kprca-train", "optim.lr=0.3", "--config", a, "--print-config",
-                                   "--model.heads", "4", "--resume", "auto", "-c", b,
-                                   "--device", "cpu", "--config=" + b, "pos.txt", "--", "--optim.lr=9", "x=y"};
+  std::vector<std::string> args = {
+      "kprca-train", "optim.lr=0.3", "--config",     a,    "--print-config", "--model.heads", "4",
+      "--resume",    "auto",         "-c",           b,    "--device",       "cpu",           "--config=" + b,
+      "pos.txt",     "--",           "--optim.lr=9", "x=y"};
   std::vector<char *> argv;
   for (auto &s : args) argv.push_back(s.data());
   Cfg c;
@@ -446,9 +485,11 @@ TEST(ConfigArgs, Errors) {
     std::string msg;
   } cases[] = {
       {{"t", "--config"}, "--config needs a file name"},
-      {{"t", "--config", a, "--optim.lr"}, "<command line>: --optim.lr needs a value (--optim.lr VALUE or optim.lr=VALUE)"},
+      {{"t", "--config", a, "--optim.lr"},
+       "<command line>: --optim.lr needs a value (--optim.lr VALUE or optim.lr=VALUE)"},
       {{"t", "--config", a, "--optim.lr", "-1"}, "<command line>: optim.lr = -1: must be > 0"},
-      {{"t", "--config", a, "--model.hiden=3"}, "<command line>: unknown key 'model.hiden' (did you mean 'model.hidden'?)"},
+      {{"t", "--config", a, "--model.hiden=3"},
+       "<command line>: unknown key 'model.hiden' (did you mean 'model.hidden'?)"},
       {{"t", "model.name=gat"},
        "missing required key 'data.path' (no --config file given); set it in a config file or pass data.path=..."},
       {{"t", "--config", a, "--config", tmpdir() + "/nope.yaml"},
@@ -570,8 +611,22 @@ TEST(ConfigPrint, SavedConfigLoadsBackToTheSameConfig) {
 }
 
 TEST(ConfigPrint, StringsThatLookLikeOtherTypesAreQuoted) {
-  const char *values[] = {"null", "True", "yes", "1.5", "1_000", "12:30", "", " lead", "a: b", "#x", "-x", "tab\there",
-                          "quote\"back\\slash", "utf8-é", ".inf", "~"};
+  const char *values[] = {"null",
+                          "True",
+                          "yes",
+                          "1.5",
+                          "1_000",
+                          "12:30",
+                          "",
+                          " lead",
+                          "a: b",
+                          "#x",
+                          "-x",
+                          "tab\there",
+                          "quote\"back\\slash",
+                          "utf8-é",
+                          ".inf",
+                          "~"};
   for (const char *v : values) {
     Cfg c, back;
     ASSERT_EQ(kp_config_new(&c.c), KP_OK);
@@ -609,7 +664,7 @@ TEST(ConfigDocs, CommittedDocsMatchTheSchema) {
     std::ofstream(path, std::ios::binary) << want;
     std::printf("wrote %s\n", path.c_str());
   }
-  EXPECT_TRUE(read_file(path) == want)
-      << "docs/configs.md differs from what src/io/config_schema.c generates. Regenerate it with:\n  KPRCA_UPDATE_DOCS=1 "
-      << KPRCA_BINARY_DIR << "/tests/unit_test_config --gtest_filter='ConfigDocs.*'";
+  EXPECT_TRUE(read_file(path) == want) << "docs/configs.md differs from what src/io/config_schema.c generates. "
+                                          "Regenerate it with:\n  KPRCA_UPDATE_DOCS=1 "
+                                       << KPRCA_BINARY_DIR << "/tests/unit_test_config --gtest_filter='ConfigDocs.*'";
 }
