@@ -155,9 +155,20 @@ kp_status kp_synth_incident_make(const kp_synth_config *cfg, int64_t index, kp_s
   memcpy(taint0, c->taint, sizeof taint0);
   if (cat != SY_NONE) {
     uint64_t lead = sy_cause_lead(c, cat);
-    uint64_t ts = c->rootfail ? t : t_bg > t + lead ? t_bg - lead : t + (uint64_t)sy_range(&c->r, 1000000, 60000000);
+    /* evidence starts lead before the end of the background; a window shorter than that gets the chain after it */
+    uint64_t ts = c->rootfail ? t : t_bg > t + lead ? t_bg - lead : t_bg + (uint64_t)sy_range(&c->r, 1000000, 60000000);
+    int ev0 = c->nev, sp0 = c->nspan;
     sy_cause(c, cat, ts);
-    if (sy_chance(&c->r, 0.03)) { /* the panic never reached the log: it ends with whatever came before */
+    /* a chain shorter than its lead would panic in the middle of the background: move it so the panic
+     * comes after the background (the background stays the log before the failure) */
+    if (c->panicked && c->t_panic < t_bg && !c->rootfail) {
+      uint64_t d = t_bg - c->t_panic + (uint64_t)sy_range(&c->r, 500000, 30000000);
+      for (int i = ev0; i < c->nev; i++) c->ev[i].t += d;
+      for (int i = sp0; i < c->nspan; i++) c->span0[i] += d, c->span1[i] += d;
+      c->t_panic += d;
+      c->t += d;
+    }
+    if (c->mode != 2 && sy_chance(&c->r, 0.03)) { /* the panic never reached the log: it ends with whatever came before */
       for (int i = 0; i < c->nev; i++)
         if ((c->ev[i].role & 7) == SY_ROLE_P) {
           c->nev = i;

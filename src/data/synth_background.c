@@ -135,7 +135,8 @@ static void ep_ufw(sy_ctx *c) {
   char m1[20], m2[20], src[20], dst[20];
   mac(c, m1);
   mac(c, m2);
-  ip(c, dst);
+  uint64_t hh = sy_hash(c->h.name, 11); /* the host's own address */
+  sprintf(dst, "10.%u.%u.%u", (unsigned)(hh & 0xff), (unsigned)(hh >> 8 & 0xff), (unsigned)(2 + (hh >> 16) % 250));
   for (int i = 0; i < n; i++) {
     ip(c, src);
     if (sy_chance(&c->r, 0.75))

@@ -57,10 +57,12 @@ static void pci_dev(sy_ctx *c, const char *addr, const char *id, unsigned cls, b
   sy_out(c, SY_ROLE_N, "pci %s: [%s] type 0%d class 0x%06x", addr, id, bridge ? 1 : 0, cls);
   if (!bridge) {
     int bars = (int)sy_range(&c->r, 1, 3);
-    for (int i = 0; i < bars; i++)
-      sy_out(c, SY_ROLE_N, "pci %s: reg 0x%x: [mem 0x%llx-0x%llx%s]", addr, 0x10 + 8 * i,
-             (unsigned long long)(0x90000000ull + ((uint64_t)sy_range(&c->r, 0, 0xfff) << 20)),
-             (unsigned long long)(0x90000000ull + ((uint64_t)sy_range(&c->r, 0x1000, 0x1fff) << 20) - 1), i ? " 64bit pref" : "");
+    for (int i = 0; i < bars; i++) {
+      unsigned long long size = 1ull << sy_range(&c->r, 12, 26);
+      unsigned long long base = (0x90000000ull + ((unsigned long long)sy_range(&c->r, 0, 0x3ff) << 20)) & ~(size - 1);
+      if (i) base = 0x20000000000ull + ((unsigned long long)sy_range(&c->r, 0, 0xfff) << 26);
+      sy_out(c, SY_ROLE_N, "pci %s: reg 0x%x: [mem 0x%llx-0x%llx%s]", addr, 0x10 + 8 * i, base, base + size - 1, i ? " 64bit pref" : "");
+    }
   }
   if (sy_chance(&c->r, 0.5)) sy_out(c, SY_ROLE_N, "pci %s: PME# supported from D0 D3hot D3cold", addr);
 }
@@ -73,9 +75,10 @@ static void pci(sy_ctx *c) {
   int n = (int)sy_range(&c->r, 6, 24);
   for (int i = 0; i < n; i++) {
     snprintf(a, sizeof a, "0000:00:%02x.%d", (int)sy_range(&c->r, 0, 0x1f), (int)sy_range(&c->r, 0, 3));
-    const char *const ids[] = {c->h.amd ? "1022:1480" : "8086:09a2", c->h.amd ? "1022:1482" : "8086:09a4", "8086:a1c2",
-                                      "8086:a182", "8086:a1ba", c->h.amd ? "1022:1483" : "8086:347a"};
-    int k = (int)sy_below(&c->r, SY_N_OF(ids));
+    static const char *const intel[] = {"8086:09a2", "8086:09a4", "8086:a1c2", "8086:a182", "8086:a1ba", "8086:347a"};
+    static const char *const amd[] = {"1022:1480", "1022:1482", "1022:1484", "1022:148a", "1022:1498", "1022:1483"};
+    const char *const *ids = c->h.amd ? amd : intel;
+    int k = (int)sy_below(&c->r, 6);
     pci_dev(c, a, ids[k], k == 5 ? 0x060400 : SY_PICK(&c->r, ((const unsigned[]){0x080000, 0x088000, 0x0c0330, 0x010601, 0x0c8000})), k == 5);
   }
   for (int g = 0; g < c->h.ngpu; g++) {
@@ -235,7 +238,7 @@ uint64_t sy_boot(sy_ctx *c) {
   static const char *const tables[] = {"XSDT", "FACP", "DSDT", "FACS", "APIC", "MCFG", "SRAT", "SLIT", "HPET", "SSDT", "BERT", "HEST", "ERST", "EINJ", "DMAR"};
   int nt = (int)sy_range(&c->r, 6, SY_N_OF(tables));
   for (int i = 0; i < nt; i++)
-    sy_out(c, SY_ROLE_N, "ACPI: %s 0x%08X %06X (v%02d %s %-8s %08X INTL %08X)", tables[i], 0x6f000000u + sy_below(&c->r, 0xffffff),
+    sy_out(c, SY_ROLE_N, "ACPI: %s 0x%016llX %06X (v%02d %s %-8s %08X INTL %08X)", tables[i], 0x6f000000ull + (sy_below(&c->r, 0xffffff) & ~7u),
            (unsigned)sy_range(&c->r, 0x24, 0x40000), (int)sy_range(&c->r, 1, 6), oem, "PE_SC3", 1u, 0x20091013u);
   sy_out(c, SY_ROLE_N, "Zone ranges:");
   sy_out(c, SY_ROLE_N, "  DMA      [mem 0x0000000000001000-0x0000000000ffffff]");
