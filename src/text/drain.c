@@ -76,20 +76,29 @@ static inline size_t space_len(const unsigned char *s, size_t i, size_t n) {
   return 0;
 }
 
+/* Byte classes: TK_SP a one-byte space, TK_MAY a lead byte that may start a Unicode space. */
+enum { TK_SP = 1, TK_MAY = 2, TK_DIGIT = 4 };
+static const uint8_t TK[256] = {
+    ['\t'] = TK_SP, ['\n'] = TK_SP, ['\v'] = TK_SP, ['\f'] = TK_SP, ['\r'] = TK_SP, [0x1c] = TK_SP, [0x1d] = TK_SP,
+    [0x1e] = TK_SP, [0x1f] = TK_SP, [' '] = TK_SP, ['0'] = TK_DIGIT, ['1'] = TK_DIGIT, ['2'] = TK_DIGIT,
+    ['3'] = TK_DIGIT, ['4'] = TK_DIGIT, ['5'] = TK_DIGIT, ['6'] = TK_DIGIT, ['7'] = TK_DIGIT, ['8'] = TK_DIGIT,
+    ['9'] = TK_DIGIT, [0xC2] = TK_MAY, [0xE1] = TK_MAY, [0xE2] = TK_MAY, [0xE3] = TK_MAY};
+
 static kp_status tokenize(kp_drain *d, const char *msg, size_t len, uint32_t *ntok) {
   const unsigned char *s = (const unsigned char *)msg;
   size_t i = 0, n = 0;
   for (;;) {
     size_t k;
-    while (i < len && (k = space_len(s, i, len))) i += k;
+    while (i < len && (TK[s[i]] & (TK_SP | TK_MAY)) && (k = space_len(s, i, len))) i += k;
     if (i >= len) break;
     size_t a = i;
-    bool digit = false;
-    /* only bytes <= ' ' and lead bytes >= 0xC2 can start a space */
-    while (i < len && !((s[i] <= ' ' || s[i] >= 0xC2) && space_len(s, i, len))) {
-      digit |= (unsigned)(s[i] - '0') < 10;
-      i++;
+    unsigned acc = 0;
+    for (; i < len; i++) {
+      unsigned c = TK[s[i]];
+      if ((c & (TK_SP | TK_MAY)) && ((c & TK_SP) || space_len(s, i, len))) break;
+      acc |= c;
     }
+    bool digit = acc & TK_DIGIT;
     if (n == d->captok) {
       size_t c = d->captok ? 2 * d->captok : 64;
       kp_dtok *t = realloc(d->tok, c * sizeof *t);
