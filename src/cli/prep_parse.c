@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,10 +77,28 @@ static inline void out_put(out *o, const char *s, size_t n) {
   o->n += n;
 }
 static inline void out_str(out *o, const char *s) { out_put(o, s, strlen(s)); }
+/* Whether s[0..n) holds , " CR or LF (eight bytes at a time: a zero byte of w ^ c marks a c). */
+static inline bool needs_quotes(const char *s, size_t n) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w, hit = 0;
+    memcpy(&w, s + i, 8);
+    const uint64_t cs[4] = {',' * ones, '"' * ones, '\n' * ones, '\r' * ones};
+    for (int k = 0; k < 4; k++) {
+      uint64_t x = w ^ cs[k];
+      hit |= (x - ones) & ~x & high;
+    }
+    if (hit) return true;
+  }
+  for (; i < n; i++)
+    if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r') return true;
+  return false;
+}
+
 /* A CSV cell as pandas/csv QUOTE_MINIMAL writes it: quoted when it holds , " CR or LF. */
 static void out_cell(out *o, const char *s, size_t n) {
-  bool q = false;
-  for (size_t i = 0; i < n && !q; i++) q = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+  bool q = needs_quotes(s, n);
   if (!q) {
     out_put(o, s, n);
     return;
@@ -97,9 +116,7 @@ static void out_cell(out *o, const char *s, size_t n) {
 }
 /* The same quoting into dst (room for 2n + 2 bytes); returns the length. */
 static size_t quote_into(char *dst, const char *s, size_t n) {
-  bool q = false;
-  for (size_t i = 0; i < n && !q; i++) q = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-  if (!q) {
+  if (!needs_quotes(s, n)) {
     memcpy(dst, s, n);
     return n;
   }

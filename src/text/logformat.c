@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kprca/logformat.h"
+#include "text/logformat_fast.h"
 
 #define KP_FIELD_MAX 64
 #define KP_FIELD_NAME_MAX 32
@@ -17,6 +18,7 @@ struct kp_logformat {
   pcre2_code *code;
   pcre2_match_data *md;
   bool jit;
+  kp_fmtfast *fast; /* NULL when the format is not plain enough */
 };
 
 /* A growing string for building the regex. */
@@ -70,6 +72,8 @@ kp_status kp_logformat_compile(const char *fmt, kp_logformat **out) {
   sbuf b = {0};
   kp_status st = KP_OK;
   bool ok = sb_put(&b, "^", 1);
+  size_t segoff[KP_FIELD_MAX + 1], segend[KP_FIELD_MAX + 1]; /* each segment's regex text in b */
+  bool greedy[KP_FIELD_MAX];
   size_t lit = 0, n = strlen(fmt);
   for (size_t i = 0; ok && i < n; i++) {
     if (fmt[i] != '<') continue;
@@ -97,12 +101,18 @@ kp_status kp_logformat_compile(const char *fmt, kp_logformat **out) {
     if (!f->names[f->nfields]) ok = false;
     f->nfields++;
     bool content = len == 7 && !memcmp(name, "Content", 7);
-    ok = ok && put_literal(&b, fmt + lit, i - lit) && sb_put(&b, "(?P<", 4) && sb_put(&b, name, len) &&
-         sb_put(&b, content ? ">.*)" : ">.*?)", content ? 4 : 5);
+    greedy[f->nfields - 1] = content;
+    segoff[f->nfields - 1] = b.n;
+    ok = ok && put_literal(&b, fmt + lit, i - lit);
+    segend[f->nfields - 1] = b.n;
+    ok = ok && sb_put(&b, "(?P<", 4) && sb_put(&b, name, len) && sb_put(&b, content ? ">.*)" : ">.*?)", content ? 4 : 5);
     lit = j + 1;
     i = j;
   }
-  ok = ok && put_literal(&b, fmt + lit, n - lit) && sb_put(&b, "$", 1);
+  segoff[f->nfields] = b.n;
+  ok = ok && put_literal(&b, fmt + lit, n - lit);
+  segend[f->nfields] = b.n;
+  ok = ok && sb_put(&b, "$", 1);
   if (!ok) {
     st = kp_fail(KP_ERR_NOMEM, "log format: out of memory");
     goto fail;
@@ -130,6 +140,12 @@ kp_status kp_logformat_compile(const char *fmt, kp_logformat **out) {
     goto fail;
   }
   for (int k = 0; k < f->nfields; k++) f->group[k] = pcre2_substring_number_from_name(f->code, (PCRE2_SPTR)f->names[k]);
+  {
+    const char *seg[KP_FIELD_MAX + 1];
+    size_t seglen[KP_FIELD_MAX + 1];
+    for (int k = 0; k <= f->nfields; k++) seg[k] = f->regex + segoff[k], seglen[k] = segend[k] - segoff[k];
+    f->fast = kp_fmtfast_build(seg, seglen, f->nfields, greedy);
+  }
   *out = f;
   return KP_OK;
 fail:
@@ -156,6 +172,14 @@ kp_status kp_logformat_match(kp_logformat *f, const char *line, size_t len, kp_s
   size_t a = 0, e = len;
   while (a < e && is_ws((unsigned char)line[a])) a++;
   while (e > a && is_ws((unsigned char)line[e - 1])) e--;
+  if (f->fast) {
+    int r = kp_fmtfast_match(f->fast, line + a, e - a, spans);
+    if (r >= 0) {
+      for (int k = 0; r && k < f->nfields; k++) spans[k].off += a;
+      *matched = r == 1;
+      return KP_OK;
+    }
+  }
   int rc = f->jit ? pcre2_jit_match(f->code, (PCRE2_SPTR)(line + a), e - a, 0, 0, f->md, NULL)
                   : pcre2_match(f->code, (PCRE2_SPTR)(line + a), e - a, 0, 0, f->md, NULL);
   if (rc == PCRE2_ERROR_NOMATCH) return KP_OK;
@@ -178,10 +202,17 @@ kp_status kp_logformat_match(kp_logformat *f, const char *line, size_t len, kp_s
   return KP_OK;
 }
 
+void kp_logformat_disable_fast(kp_logformat *f) {
+  kp_fmtfast_free(f->fast);
+  f->fast = NULL;
+}
+bool kp_logformat_has_fast(const kp_logformat *f) { return f->fast != NULL; }
+
 void kp_logformat_free(kp_logformat *f) {
   if (!f) return;
   for (int k = 0; k < f->nfields; k++) free(f->names[k]);
   free(f->regex);
+  kp_fmtfast_free(f->fast);
   if (f->md) pcre2_match_data_free(f->md);
   if (f->code) pcre2_code_free(f->code);
   free(f);

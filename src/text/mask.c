@@ -302,7 +302,7 @@ static kp_status run_tokens(kp_masker *m, pass *p, const char *in, size_t n, int
     uint32_t rules;
     i += kp_mask_token(u + a, n - a, &rules);
     if (!rules) continue;
-    size_t tl = i - a, k;
+    size_t tl = i - a, k = 0;
     if (!out) {
       KP_TRY(reserve(m, b, 7 * n + 8));
       out = m->buf[b];
