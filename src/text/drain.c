@@ -38,6 +38,18 @@ static inline uint64_t mix64(uint64_t x) {
   return x;
 }
 
+/* The last 1..7 bytes of a token as a word, with fixed-size loads only (no reads past the end). */
+static inline uint64_t tail_word(const char *s, size_t k) {
+  uint64_t w = 0;
+  uint32_t a;
+  uint16_t b;
+  size_t i = 0;
+  if (k & 4) memcpy(&a, s, 4), w = a, i = 4;
+  if (k & 2) memcpy(&b, s + i, 2), w |= (uint64_t)b << (8 * i), i += 2;
+  if (k & 1) w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+  return w;
+}
+
 uint64_t kp_drain_hash(const char *s, size_t n) {
   uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
   size_t i = 0;
@@ -47,11 +59,7 @@ uint64_t kp_drain_hash(const char *s, size_t n) {
     h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
     h ^= h >> 29;
   }
-  if (i < n) {
-    uint64_t w = 0;
-    memcpy(&w, s + i, n - i);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-  }
+  if (i < n) h = (h ^ tail_word(s + i, n - i)) * 0xbf58476d1ce4e5b9ull;
   h = mix64(h);
   return h ? h : 1;
 }
