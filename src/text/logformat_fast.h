@@ -5,6 +5,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kprca/logformat.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 #define KP_FMTFAST_MAX 64
 
@@ -23,4 +26,7 @@ void kp_logformat_disable_fast(kp_logformat *f);
 /** Whether f uses the fast matcher. */
 bool kp_logformat_has_fast(const kp_logformat *f);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -3,6 +3,9 @@
 #define KPRCA_TEXT_MASK_INTERNAL_H
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /** Builds the tables below (once; thread-safe). Call before the others. */
 void kp_mask_init(void);
@@ -21,4 +24,7 @@ uint32_t kp_mask_number_rule(void);
  * right), writing at most 3n bytes to out; returns the output length. */
 size_t kp_mask_numbers(const unsigned char *t, size_t n, char *out);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
