@@ -97,6 +97,7 @@ static kp_status add_pass(kp_masker *m, const char *pattern, uint32_t opts, cons
     m->passes = p, m->cap = c;
   }
   pass *p = &m->passes[m->n++];
+  memset(p, 0, sizeof *p);
   p->code = code;
   p->jit = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
   p->precheck = first_bytes(code, p->first);
