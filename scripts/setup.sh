@@ -6,7 +6,7 @@ set -euo pipefail
 
 PKGS=(
   build-essential cmake pkg-config ninja-build
-  libopenblas-dev            # CPU GEMM
+  libopenblas-dev libopenblas-openmp-dev  # CPU GEMM (the OpenMP build shares our thread pool)
   libhdf5-dev                # tensors, datasets, checkpoints
   libyaml-dev                # experiment configs
   libutf8proc-dev            # Unicode for the tokenizer

@@ -40,21 +40,27 @@ static inline KP_HD kp_u32x4 kp_philox4x32_10(kp_u32x4 ctr, uint32_t k0, uint32_
   return ctr;
 }
 
-/** Raw 32-bit draw number i of stream (seed, offset): word i%4 of the block at counter offset + i/4. */
-static inline KP_HD uint32_t kp_philox_u32(uint64_t seed, uint64_t offset, uint64_t i) {
-  uint64_t c = offset + (i >> 2);
+/** The 4-word Philox block at counter c of stream seed (draws 4c .. 4c+3 of offset 0). */
+static inline KP_HD kp_u32x4 kp_philox_block(uint64_t seed, uint64_t c) {
   kp_u32x4 ctr;
   ctr.v[0] = (uint32_t)c;
   ctr.v[1] = (uint32_t)(c >> 32);
   ctr.v[2] = 0;
   ctr.v[3] = 0;
-  kp_u32x4 r = kp_philox4x32_10(ctr, (uint32_t)seed, (uint32_t)(seed >> 32));
-  return r.v[i & 3];
+  return kp_philox4x32_10(ctr, (uint32_t)seed, (uint32_t)(seed >> 32));
 }
+
+/** Raw 32-bit draw number i of stream (seed, offset): word i%4 of the block at counter offset + i/4. */
+static inline KP_HD uint32_t kp_philox_u32(uint64_t seed, uint64_t offset, uint64_t i) {
+  return kp_philox_block(seed, offset + (i >> 2)).v[i & 3];
+}
+
+/** A uniform float in [0, 1) with 24 random bits from one 32-bit draw. */
+static inline KP_HD float kp_u32_to_uniform(uint32_t u) { return (float)(u >> 8) * (1.0f / 16777216.0f); }
 
 /** Uniform float in [0, 1) with 24 random bits, from draw i of stream (seed, offset). */
 static inline KP_HD float kp_philox_uniform(uint64_t seed, uint64_t offset, uint64_t i) {
-  return (float)(kp_philox_u32(seed, offset, i) >> 8) * (1.0f / 16777216.0f);
+  return kp_u32_to_uniform(kp_philox_u32(seed, offset, i));
 }
 
 /** Standard normal number i of stream (seed, offset): Box-Muller on uniform draws 2i and 2i+1. */
