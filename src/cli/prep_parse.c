@@ -39,7 +39,8 @@ static void usage(FILE *f) {
           "  --depth N            Drain tree depth, >= 3 (default 4)\n"
           "  --max-children N     children per tree node, >= 1 (default 100)\n"
           "  --state FILE.json    load the mined state if the file exists and save it back, so template\n"
-          "                       ids stay stable across runs (parameters and masks come from the file)\n");
+          "                       ids stay stable across runs (parameters and masks come from the file)\n"
+          "  --list-masks         print the default kernel masks (name, PCRE2 pattern, example) and exit\n");
 }
 
 /* ---- error handling: one line, exit 2 (bad input) or 1 (runtime) ---- */
@@ -191,6 +192,11 @@ static int parse_args(int argc, char **argv, opts *o) {
     const char *a = argv[i];
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
       usage(stdout);
+      return -1;
+    }
+    if (!strcmp(a, "--list-masks")) {
+      for (size_t k = 0; k < kp_mask_default_count(); k++)
+        printf("%s\t%s\t%s\n", kp_mask_default_name(k), kp_mask_default_pattern(k), kp_mask_default_example(k));
       return -1;
     }
     if (!strcmp(a, "--no-default-masks")) {
