@@ -75,7 +75,8 @@ uint64_t sy_cause_lead(sy_ctx *c, int cat) {
       {0, 0}, {30, 2400}, {5, 180}, {10, 300}, {10, 300}, {1, 1200}, {1, 1200},
       {60, 3600}, {300, 28800}, {60, 7200}, {300, 86400}, {120, 3600}, {1, 1800}, {120, 3600},
   };
-  return sy_logu(&c->r, lead_s[cat][0], lead_s[cat][1]) * 1000000 + sy_below(&c->r, 1000000);
+  uint64_t s = sy_logu(&c->r, lead_s[cat][0], lead_s[cat][1]);
+  return s * 1000000 + sy_below(&c->r, 1000000);
 }
 
 void sy_cause(sy_ctx *c, int cat, uint64_t ts) {
@@ -145,7 +146,8 @@ kp_status kp_synth_incident_make(const kp_synth_config *cfg, int64_t index, kp_s
     t = sy_boot(c);
     c->pid = (int)sy_range(&c->r, 800, 3000);
   } else {
-    c->t0 = sy_logu(&c->r, 1200, 120ull * 86400) * 1000000 + sy_below(&c->r, 1000000);
+    c->t0 = sy_logu(&c->r, 1200, 120ull * 86400) * 1000000;
+    c->t0 += sy_below(&c->r, 1000000);
     c->pid = 1000 + (int)((c->t0 / 1000000 / 7) % 4000000);
     t = c->t0;
   }

@@ -12,14 +12,16 @@ static void hexid(sy_ctx *c, char *buf, int n) {
 }
 
 static void mac(sy_ctx *c, char *buf) {
-  sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(sy_below(&c->r, 64) * 4), sy_below(&c->r, 256), sy_below(&c->r, 256),
-          sy_below(&c->r, 256), sy_below(&c->r, 256), sy_below(&c->r, 256));
+  unsigned b[6];
+  for (int i = 0; i < 6; i++) b[i] = sy_below(&c->r, 256);
+  sprintf(buf, "%02x:%02x:%02x:%02x:%02x:%02x", b[0] & 0xfc, b[1], b[2], b[3], b[4], b[5]);
 }
 
 static void ip(sy_ctx *c, char *buf) {
   static const char *const pre[] = {"10.%u.%u.%u", "172.16.%u.%u", "192.168.%u.%u", "203.0.113.%u", "198.51.100.%u", "45.%u.%u.%u"};
   int k = (int)sy_below(&c->r, SY_N_OF(pre));
-  sprintf(buf, pre[k], sy_below(&c->r, 256), sy_below(&c->r, 256), 2 + sy_below(&c->r, 250));
+  unsigned a = sy_below(&c->r, 256), b = sy_below(&c->r, 256), d = 2 + sy_below(&c->r, 250);
+  sprintf(buf, pre[k], a, b, d);
 }
 
 static void ms(sy_ctx *c, int lo, int hi) { sy_wait(c, (uint64_t)sy_range(&c->r, lo, hi) * 1000); }
@@ -94,20 +96,27 @@ static void ep_audit(sy_ctx *c) {
           {"write", "sock", "sockfs", "unlabeled_t"},
       };
       int w = (int)sy_below(&c->r, SY_N_OF(what));
+      int pid = sy_newpid(c);
+      const char *cm = SY_PICK(&c->r, comm);
+      unsigned ino = 4000 + sy_below(&c->r, 4000000);
+      const char *sc = SY_PICK(&c->r, ((const char *const[]){"unconfined_service_t", "initrc_t", "sshd_t", "rpcbind_t", "snmpd_t"}));
       sy_out(c, SY_ROLE_N,
              "audit: type=1400 %s: avc:  denied  { %s } for  pid=%d comm=\"%s\" name=\"%s\" dev=\"%s\" ino=%u "
              "scontext=system_u:system_r:%s:s0 tcontext=system_u:object_r:%s:s0 tclass=file permissive=0",
-             st, what[w][0], sy_newpid(c), SY_PICK(&c->r, comm), what[w][1], what[w][2], 4000 + sy_below(&c->r, 4000000),
-             SY_PICK(&c->r, ((const char *const[]){"unconfined_service_t", "initrc_t", "sshd_t", "rpcbind_t", "snmpd_t"})), what[w][3]);
+             st, what[w][0], pid, cm, what[w][1], what[w][2], ino, sc, what[w][3]);
     } else if (sy_chance(&c->r, 0.45)) {
       static const char *const prof[] = {"snap.lxd.daemon", "/usr/sbin/cups-browsed", "docker-default", "cri-containerd.apparmor.d",
                                          "/usr/bin/man", "snap-update-ns.lxd", "/usr/sbin/tcpdump", "snap.snapd-desktop-integration"};
       static const char *const name[] = {"/proc/sys/kernel/osrelease", "/etc/ssl/openssl.cnf", "/sys/fs/cgroup/cpu.max",
                                          "/run/systemd/userdb/", "/proc/1/environ", "/dev/tty"};
+      const char *pr = SY_PICK(&c->r, prof), *nm = SY_PICK(&c->r, name);
+      int pid = sy_newpid(c);
+      const char *cm = sy_ucomm(c);
+      int uid = sy_chance(&c->r, 0.5) ? 0 : 1000;
       sy_out(c, SY_ROLE_N,
              "audit: type=1400 %s: apparmor=\"DENIED\" operation=\"open\" class=\"file\" profile=\"%s\" name=\"%s\" pid=%d "
              "comm=\"%s\" requested_mask=\"r\" denied_mask=\"r\" fsuid=%d ouid=0",
-             st, SY_PICK(&c->r, prof), SY_PICK(&c->r, name), sy_newpid(c), sy_ucomm(c), sy_chance(&c->r, 0.5) ? 0 : 1000);
+             st, pr, nm, pid, cm, uid);
     } else if (sy_chance(&c->r, 0.5)) {
       static const char *const unit[] = {"systemd-tmpfiles-clean", "sysstat-collect", "man-db", "apt-daily", "fwupd-refresh",
                                          "logrotate", "motd-news", "apt-daily-upgrade", "update-notifier-download", "e2scrub_all",
@@ -118,13 +127,14 @@ static void ep_audit(sy_ctx *c) {
              "comm=\"systemd\" exe=\"/usr/lib/systemd/systemd\" hostname=? addr=? terminal=? res=success'",
              stop ? 1131 : 1130, st, SY_PICK(&c->r, unit));
     } else if (c->h.k->major >= 6) {
-      sy_out(c, SY_ROLE_N, "audit: type=1334 %s: prog-id=%d op=%s", st, (int)sy_range(&c->r, 20, 900),
-             sy_chance(&c->r, 0.5) ? "LOAD" : "UNLOAD");
+      int id = (int)sy_range(&c->r, 20, 900);
+      sy_out(c, SY_ROLE_N, "audit: type=1334 %s: prog-id=%d op=%s", st, id, sy_chance(&c->r, 0.5) ? "LOAD" : "UNLOAD");
     } else {
+      const char *nm = SY_PICK(&c->r, ((const char *const[]){"docker-default", "/usr/bin/man", "lsb_release", "nvidia_modprobe"}));
       sy_out(c, SY_ROLE_N,
              "audit: type=1400 %s: apparmor=\"STATUS\" operation=\"profile_replace\" info=\"same as current profile, skipping\" "
              "profile=\"unconfined\" name=\"%s\" pid=%d comm=\"apparmor_parser\"",
-             st, SY_PICK(&c->r, ((const char *const[]){"docker-default", "/usr/bin/man", "lsb_release", "nvidia_modprobe"})), sy_newpid(c));
+             st, nm, sy_newpid(c));
     }
     ms(c, 0, 300);
   }
@@ -133,27 +143,34 @@ static void ep_audit(sy_ctx *c) {
 static void ep_ufw(sy_ctx *c) {
   int n = (int)sy_logu(&c->r, 1, 10);
   char m1[20], m2[20], src[20], dst[20];
-  mac(c, m1);
+  uint64_t hh = sy_hash(c->h.name, 11); /* the host's own MAC and address */
+  sprintf(m1, "%02x:%02x:%02x:%02x:%02x:%02x", (unsigned)(hh >> 24 & 0xfc), (unsigned)(hh >> 32 & 0xff), (unsigned)(hh >> 40 & 0xff),
+          (unsigned)(hh >> 48 & 0xff), (unsigned)(hh >> 56 & 0xff), (unsigned)(hh >> 20 & 0xff));
   mac(c, m2);
-  uint64_t hh = sy_hash(c->h.name, 11); /* the host's own address */
   sprintf(dst, "10.%u.%u.%u", (unsigned)(hh & 0xff), (unsigned)(hh >> 8 & 0xff), (unsigned)(2 + (hh >> 16) % 250));
   for (int i = 0; i < n; i++) {
     ip(c, src);
-    if (sy_chance(&c->r, 0.75))
+    if (sy_chance(&c->r, 0.75)) {
+      int len = SY_PICK(&c->r, ((const int[]){40, 44, 52, 60})), ttl = (int)sy_range(&c->r, 40, 250);
+      int id = (int)sy_range(&c->r, 1, 65535);
+      const char *df = sy_chance(&c->r, 0.5) ? "DF " : "";
+      int spt = (int)sy_range(&c->r, 1024, 65535);
+      int dpt = SY_PICK(&c->r, ((const int[]){22, 23, 80, 443, 3389, 8080, 6379, 5432, 2375, 9200, 445}));
+      int win = SY_PICK(&c->r, ((const int[]){1024, 29200, 64240, 65535, 14600}));
       sy_out(c, SY_ROLE_N,
              "[UFW BLOCK] IN=%s OUT= MAC=%s:%s:08:00 SRC=%s DST=%s LEN=%d TOS=0x00 PREC=0x00 TTL=%d ID=%d %sPROTO=TCP "
              "SPT=%d DPT=%d WINDOW=%d RES=0x00 SYN URGP=0",
-             c->h.ifname, m1, m2, src, dst, SY_PICK(&c->r, ((const int[]){40, 44, 52, 60})), (int)sy_range(&c->r, 40, 250),
-             (int)sy_range(&c->r, 1, 65535), sy_chance(&c->r, 0.5) ? "DF " : "", (int)sy_range(&c->r, 1024, 65535),
-             SY_PICK(&c->r, ((const int[]){22, 23, 80, 443, 3389, 8080, 6379, 5432, 2375, 9200, 445})),
-             SY_PICK(&c->r, ((const int[]){1024, 29200, 64240, 65535, 14600})));
-    else
+             c->h.ifname, m1, m2, src, dst, len, ttl, id, df, spt, dpt, win);
+    } else {
+      int len = (int)sy_range(&c->r, 40, 600), ttl = (int)sy_range(&c->r, 40, 250);
+      int id = (int)sy_range(&c->r, 1, 65535), spt = (int)sy_range(&c->r, 1024, 65535);
+      int dpt = SY_PICK(&c->r, ((const int[]){53, 123, 137, 161, 1900, 5353, 11211}));
+      int ulen = (int)sy_range(&c->r, 20, 580);
       sy_out(c, SY_ROLE_N,
              "[UFW BLOCK] IN=%s OUT= MAC=%s:%s:08:00 SRC=%s DST=%s LEN=%d TOS=0x00 PREC=0x00 TTL=%d ID=%d PROTO=UDP SPT=%d "
              "DPT=%d LEN=%d",
-             c->h.ifname, m1, m2, src, dst, (int)sy_range(&c->r, 40, 600), (int)sy_range(&c->r, 40, 250),
-             (int)sy_range(&c->r, 1, 65535), (int)sy_range(&c->r, 1024, 65535),
-             SY_PICK(&c->r, ((const int[]){53, 123, 137, 161, 1900, 5353, 11211})), (int)sy_range(&c->r, 20, 580));
+             c->h.ifname, m1, m2, src, dst, len, ttl, id, spt, dpt, ulen);
+    }
     ms(c, 0, 4000);
   }
 }
@@ -169,10 +186,15 @@ static void ep_segfault(sy_ctx *c) {
   const char *l = SY_PICK(&c->r, lib);
   if (sy_chance(&c->r, 0.8)) {
     char cpu[64] = "";
-    if (c->h.k->major >= 6) snprintf(cpu, sizeof cpu, " likely on CPU %d (core %d, socket %d)", (int)sy_below(&c->r, (uint32_t)c->h.ncpu), (int)sy_below(&c->r, 32), (int)sy_below(&c->r, 2));
-    sy_out(c, SY_ROLE_N, "%s[%d]: segfault at %llx ip %016llx sp %016llx error %d in %s[%llx+%llx]%s", comm, pid,
-           sy_chance(&c->r, 0.5) ? 0ull : (unsigned long long)sy_range(&c->r, 1, 0xffffffff), ip,
-           0x7ffc00000000ull + (unsigned long long)sy_range(&c->r, 0, 0x3ffffffff), SY_PICK(&c->r, ((const int[]){4, 6, 14, 15, 7})), l, base, size, cpu);
+    if (c->h.k->major >= 6) {
+      int cp = (int)sy_below(&c->r, (uint32_t)c->h.ncpu), core = (int)sy_below(&c->r, 32), sock = (int)sy_below(&c->r, 2);
+      snprintf(cpu, sizeof cpu, " likely on CPU %d (core %d, socket %d)", cp, core, sock);
+    }
+    unsigned long long at = sy_chance(&c->r, 0.5) ? 0ull : (unsigned long long)sy_range(&c->r, 1, 0xffffffff);
+    unsigned long long sp = 0x7ffc00000000ull + (unsigned long long)sy_range(&c->r, 0, 0x3ffffffff);
+    int err = SY_PICK(&c->r, ((const int[]){4, 6, 14, 15, 7}));
+    sy_out(c, SY_ROLE_N, "%s[%d]: segfault at %llx ip %016llx sp %016llx error %d in %s[%llx+%llx]%s", comm, pid, at, ip, sp, err, l,
+           base, size, cpu);
     if (c->h.k->major >= 5) {
       char code[300];
       size_t len = 0;
@@ -181,8 +203,9 @@ static void ep_segfault(sy_ctx *c) {
       sy_out(c, SY_ROLE_N, "Code: %s", code);
     }
   } else {
-    sy_out(c, SY_ROLE_N, "traps: %s[%d] %s ip:%llx sp:%llx error:0 in %s[%llx+%llx]", comm, pid,
-           sy_chance(&c->r, 0.6) ? "general protection fault" : "trap invalid opcode", ip, 0x7ffc00000000ull + (unsigned long long)sy_range(&c->r, 0, 0x3ffffffff), l, base, size);
+    const char *what = sy_chance(&c->r, 0.6) ? "general protection fault" : "trap invalid opcode";
+    unsigned long long sp = 0x7ffc00000000ull + (unsigned long long)sy_range(&c->r, 0, 0x3ffffffff);
+    sy_out(c, SY_ROLE_N, "traps: %s[%d] %s ip:%llx sp:%llx error:0 in %s[%llx+%llx]", comm, pid, what, ip, sp, l, base, size);
   }
 }
 
@@ -212,7 +235,8 @@ static void ep_usb(sy_ctx *c) {
     sy_out(c, SY_ROLE_N, "usb %d-%d: New USB device strings: Mfr=1, Product=2, SerialNumber=3", bus, port);
     sy_out(c, SY_ROLE_N, "usb %d-%d: Product: %s", bus, port, prod[p][2]);
     sy_out(c, SY_ROLE_N, "usb %d-%d: Manufacturer: %s", bus, port, prod[p][3]);
-    sy_out(c, SY_ROLE_N, "usb %d-%d: SerialNumber: %08X%08X", bus, port, sy_u32(&c->r), sy_u32(&c->r));
+    unsigned s1 = sy_u32(&c->r), s2 = sy_u32(&c->r);
+    sy_out(c, SY_ROLE_N, "usb %d-%d: SerialNumber: %08X%08X", bus, port, s1, s2);
     sy_out(c, SY_ROLE_N, "usb-storage %d-%d:1.0: USB Mass Storage device detected", bus, port);
     int host = (int)sy_range(&c->r, 6, 14);
     sy_out(c, SY_ROLE_N, "scsi host%d: usb-storage %d-%d:1.0", host, bus, port);
@@ -328,14 +352,15 @@ static void ep_mount(sy_ctx *c) {
 static void ep_rare(sy_ctx *c) {
   switch (sy_below(&c->r, 9)) {
     case 0: {
-      int a = (int)sy_range(&c->r, 2501, 9000);
-      sy_out(c, SY_ROLE_N, "perf: interrupt took too long (%d > %d), lowering kernel.perf_event_max_sample_rate to %d", a,
-             a - (int)sy_range(&c->r, 1, 600), (int)sy_range(&c->r, 20, 80) * 1000 - 250);
+      int a = (int)sy_range(&c->r, 2501, 9000), b = a - (int)sy_range(&c->r, 1, 600), rate = (int)sy_range(&c->r, 20, 80) * 1000 - 250;
+      sy_out(c, SY_ROLE_N, "perf: interrupt took too long (%d > %d), lowering kernel.perf_event_max_sample_rate to %d", a, b, rate);
       break;
     }
     case 1:
-      sy_out(c, SY_ROLE_N, "INFO: NMI handler (perf_event_nmi_handler) took too long to run: %d.%03d msecs", (int)sy_range(&c->r, 1, 40),
-             (int)sy_below(&c->r, 1000));
+    {
+      int a = (int)sy_range(&c->r, 1, 40), b = (int)sy_below(&c->r, 1000);
+      sy_out(c, SY_ROLE_N, "INFO: NMI handler (perf_event_nmi_handler) took too long to run: %d.%03d msecs", a, b);
+    }
       break;
     case 2: sy_out(c, SY_ROLE_N, "hrtimer: interrupt took %d ns", (int)sy_range(&c->r, 90000, 9000000)); break;
     case 3: sy_out(c, SY_ROLE_N, "sched: RT throttling activated"); break;
@@ -343,8 +368,11 @@ static void ep_rare(sy_ctx *c) {
     case 5: sy_out(c, SY_ROLE_N, "md: md%d: data-check done.", (int)sy_range(&c->r, 0, 2)); break;
     case 6:
       if (!c->h.amd) {
-        sy_out(c, SY_ROLE_N, "x86/split lock detection: #AC: %s/%d took a split_lock trap at address: 0x%llx", sy_ucomm(c), sy_newpid(c),
-               0x7f0000000000ull + ((unsigned long long)sy_range(&c->r, 0, 0xffffff) << 12) + sy_below(&c->r, 4096));
+        const char *cm = sy_ucomm(c);
+        int pid = sy_newpid(c);
+        unsigned long long a = 0x7f0000000000ull + ((unsigned long long)sy_range(&c->r, 0, 0xffffff) << 12);
+        a += sy_below(&c->r, 4096);
+        sy_out(c, SY_ROLE_N, "x86/split lock detection: #AC: %s/%d took a split_lock trap at address: 0x%llx", cm, pid, a);
         break;
       }
       /* fall through */
@@ -369,8 +397,10 @@ static void ep_gpu_misc(sy_ctx *c) {
              (unsigned)(sy_hash(c->h.gpu_bus[g], 3) & 0xffff), (unsigned)(sy_hash(c->h.gpu_bus[g], 4) & 0xffff), (unsigned)sy_hash(c->h.name, 5));
       break;
     default:
-      sy_out(c, SY_ROLE_N, "nvidia-nvswitch%d: SXid (PCI:0000:%02x:00.0): 20034, Fatal, Link %02d LTSSM Fault Up", g,
-             (int)sy_range(&c->r, 0x84, 0x8a), (int)sy_range(&c->r, 0, 35));
+    {
+      int bus = (int)sy_range(&c->r, 0x84, 0x8a), link = (int)sy_range(&c->r, 0, 35);
+      sy_out(c, SY_ROLE_N, "nvidia-nvswitch%d: SXid (PCI:0000:%02x:00.0): 20034, Fatal, Link %02d LTSSM Fault Up", g, bus, link);
+    }
       break;
   }
 }
@@ -429,7 +459,9 @@ void sy_background_line(sy_ctx *c, uint64_t t) {
       if (c->h.containers) {
         char v[16], bb[24];
         hexid(c, v, 7);
-        sy_out(c, SY_ROLE_N, "%s: port %d(veth%s) entered disabled state", bridge(c, bb), (int)sy_range(&c->r, 1, 30), v);
+        const char *br = bridge(c, bb);
+        int port = (int)sy_range(&c->r, 1, 30);
+        sy_out(c, SY_ROLE_N, "%s: port %d(veth%s) entered disabled state", br, port, v);
         break;
       }
       /* fall through */

@@ -23,7 +23,8 @@ static void aer_corrected(sy_ctx *c) {
   int n = (int)sy_logu(&c->r, 1, 6);
   for (int i = 0; i < n; i++) {
     bool phys = sy_chance(&c->r, 0.7);
-    sy_out(c, SY_ROLE_N, "pcieport 0000:%02x:%02x.%d: AER: Corrected error received: %s", port, (int)sy_range(&c->r, 0, 3), (int)sy_range(&c->r, 0, 1), dev);
+    int dv = (int)sy_range(&c->r, 0, 3), fn = (int)sy_range(&c->r, 0, 1);
+    sy_out(c, SY_ROLE_N, "pcieport 0000:%02x:%02x.%d: AER: Corrected error received: %s", port, dv, fn, dev);
     sy_out(c, SY_ROLE_N, "%s %s: PCIe Bus Error: severity=Corrected, type=%s, (%s)", drv, dev, phys ? "Physical Layer" : "Data Link Layer",
            phys ? "Receiver ID" : "Transmitter ID");
     const char *id = !strcmp(drv, "nvidia") ? "10de:20b2" : !strcmp(drv, "nvme") ? "144d:a80a" : c->h.nic == SY_NIC_MLX5 ? "15b3:101b"
@@ -62,7 +63,10 @@ static void lockup_clears(sy_ctx *c) {
                                    "__alloc_pages", "alloc_pages_vma", "__handle_mm_fault", "handle_mm_fault",
                                    "do_user_addr_fault", "exc_page_fault", "asm_exc_page_fault", "@user"};
   int cpu = (int)sy_below(&c->r, (uint32_t)c->h.ncpu);
-  sy_softlockup_report(c, SY_ROLE_N, cpu, (int)sy_range(&c->r, 21, 30), sy_ucomm(c), sy_newpid(c), "_raw_spin_unlock_irqrestore", st, SY_N_OF(st));
+  int secs = (int)sy_range(&c->r, 21, 30);
+  const char *comm = sy_ucomm(c);
+  int pid = sy_newpid(c);
+  sy_softlockup_report(c, SY_ROLE_N, cpu, secs, comm, pid, "_raw_spin_unlock_irqrestore", st, SY_N_OF(st));
 }
 
 void sy_distractor(sy_ctx *c, uint64_t t) {
@@ -91,7 +95,11 @@ void sy_distractor(sy_ctx *c, uint64_t t) {
     case 1: sy_ce_burst(c, SY_ROLE_N, (int)sy_logu(&c->r, 1, 8)); break;
     case 2: sy_mce_recovered(c); break;
     case 3: sy_link_flap_benign(c); break;
-    case 4: sy_oom_report(c, false, SY_ROLE_N, h->ngpu && sy_chance(&c->r, 0.4) ? sy_gpucomm(c) : sy_ucomm(c), sy_newpid(c), true); break;
+    case 4: {
+      const char *comm = h->ngpu && sy_chance(&c->r, 0.4) ? sy_gpucomm(c) : sy_ucomm(c);
+      sy_oom_report(c, false, SY_ROLE_N, comm, sy_newpid(c), true);
+      break;
+    }
     case 5: sy_nfs_benign(c); break;
     case 6: sy_warn_benign(c); break;
     case 7: hung_clears(c); break;

@@ -49,8 +49,8 @@ static void smp_bringup(sy_ctx *c) {
   }
   sy_out(c, SY_ROLE_N, "smp: Brought up %d node%s, %d CPUs", nodes, nodes > 1 ? "s" : "", ncpu);
   sy_out(c, SY_ROLE_N, "smpboot: Max logical packages: %d", nodes);
-  sy_out(c, SY_ROLE_N, "smpboot: Total of %d processors activated (%d.%02d BogoMIPS)", ncpu, ncpu * 5800 - (int)sy_below(&c->r, 300),
-         (int)sy_below(&c->r, 100));
+  int bogo = ncpu * 5800 - (int)sy_below(&c->r, 300), frac = (int)sy_below(&c->r, 100);
+  sy_out(c, SY_ROLE_N, "smpboot: Total of %d processors activated (%d.%02d BogoMIPS)", ncpu, bogo, frac);
 }
 
 static void pci_dev(sy_ctx *c, const char *addr, const char *id, unsigned cls, bool bridge) {
@@ -74,7 +74,8 @@ static void pci(sy_ctx *c) {
   sy_out(c, SY_ROLE_N, "pci_bus 0000:00: root bus resource [mem 0x000a0000-0x000bffff window]");
   int n = (int)sy_range(&c->r, 6, 24);
   for (int i = 0; i < n; i++) {
-    snprintf(a, sizeof a, "0000:00:%02x.%d", (int)sy_range(&c->r, 0, 0x1f), (int)sy_range(&c->r, 0, 3));
+    int dv = (int)sy_range(&c->r, 0, 0x1f), fn = (int)sy_range(&c->r, 0, 3);
+    snprintf(a, sizeof a, "0000:00:%02x.%d", dv, fn);
     static const char *const intel[] = {"8086:09a2", "8086:09a4", "8086:a1c2", "8086:a182", "8086:a1ba", "8086:347a"};
     static const char *const amd[] = {"1022:1480", "1022:1482", "1022:1484", "1022:148a", "1022:1498", "1022:1483"};
     const char *const *ids = c->h.amd ? amd : intel;
@@ -101,10 +102,14 @@ static void pci(sy_ctx *c) {
 static void nic_probe(sy_ctx *c) {
   const char *p = c->h.nic_pci;
   char m[24];
-  sprintf(m, "%02x:%02x:%02x:%02x:%02x:%02x", 0x0c, 0x42, 0xa1, sy_below(&c->r, 256), sy_below(&c->r, 256), sy_below(&c->r, 256));
+  unsigned b3 = sy_below(&c->r, 256), b4 = sy_below(&c->r, 256), b5 = sy_below(&c->r, 256);
+  sprintf(m, "%02x:%02x:%02x:%02x:%02x:%02x", 0x0c, 0x42, 0xa1, b3, b4, b5);
   switch (c->h.nic) {
     case SY_NIC_MLX5:
-      sy_out(c, SY_ROLE_N, "mlx5_core %s: firmware version: %d.%d.%d", p, SY_PICK(&c->r, ((const int[]){16, 20, 22, 28})), (int)sy_range(&c->r, 30, 40), (int)sy_range(&c->r, 1000, 2000));
+    {
+      int v1 = SY_PICK(&c->r, ((const int[]){16, 20, 22, 28})), v2 = (int)sy_range(&c->r, 30, 40), v3 = (int)sy_range(&c->r, 1000, 2000);
+      sy_out(c, SY_ROLE_N, "mlx5_core %s: firmware version: %d.%d.%d", p, v1, v2, v3);
+    }
       sy_out(c, SY_ROLE_N, "mlx5_core %s: 126.024 Gb/s available PCIe bandwidth (8.0 GT/s PCIe x16 link)", p);
       sy_out(c, SY_ROLE_N, "mlx5_core %s: Rate limit: 127 rates are supported, range: 0Mbps to 97656Mbps", p);
       sy_out(c, SY_ROLE_N, "mlx5_core %s: E-Switch: Total vports 2, per vport: max uc(128) max mc(2048)", p);
@@ -125,8 +130,13 @@ static void nic_probe(sy_ctx *c) {
       break;
     case SY_NIC_I40E:
       sy_out(c, SY_ROLE_N, "i40e: Intel(R) Ethernet Connection XL710 Network Driver");
-      sy_out(c, SY_ROLE_N, "i40e %s: fw 8.%d.%d api 1.%d nvm 8.%d 0x8000%04x 1.%d.0 [8086:158b] [8086:0001]", p, (int)sy_range(&c->r, 1, 9),
-             (int)sy_range(&c->r, 10, 99), (int)sy_range(&c->r, 10, 15), (int)sy_range(&c->r, 10, 70), sy_below(&c->r, 0xffff), (int)sy_range(&c->r, 2800, 3300));
+    {
+      int a1 = (int)sy_range(&c->r, 1, 9), a2 = (int)sy_range(&c->r, 10, 99), a3 = (int)sy_range(&c->r, 10, 15);
+      int a4 = (int)sy_range(&c->r, 10, 70), a6 = 0;
+      unsigned a5 = sy_below(&c->r, 0xffff);
+      a6 = (int)sy_range(&c->r, 2800, 3300);
+      sy_out(c, SY_ROLE_N, "i40e %s: fw 8.%d.%d api 1.%d nvm 8.%d 0x8000%04x 1.%d.0 [8086:158b] [8086:0001]", p, a1, a2, a3, a4, a5, a6);
+    }
       sy_out(c, SY_ROLE_N, "i40e %s: MAC address: %s", p, m);
       sy_out(c, SY_ROLE_N, "i40e %s: PCI-Express: Speed 8.0GT/s Width x8", p);
       sy_out(c, SY_ROLE_N, "i40e %s %s: renamed from eth0", p, c->h.ifname);
@@ -198,8 +208,9 @@ static void gpu_driver(sy_ctx *c) {
 uint64_t sy_boot(sy_ctx *c) {
   const sy_host *h = &c->h;
   char u[40];
-  snprintf(u, sizeof u, "%08x-%04x-%04x-%04x-%04x%08x", sy_u32(&c->r), sy_below(&c->r, 65536), sy_below(&c->r, 65536),
-           sy_below(&c->r, 65536), sy_below(&c->r, 65536), sy_u32(&c->r));
+  unsigned u0 = sy_u32(&c->r), u1 = sy_below(&c->r, 65536), u2 = sy_below(&c->r, 65536), u3 = sy_below(&c->r, 65536);
+  unsigned u4 = sy_below(&c->r, 65536), u5 = sy_u32(&c->r);
+  snprintf(u, sizeof u, "%08x-%04x-%04x-%04x-%04x%08x", u0, u1, u2, u3, u4, u5);
   sy_at(c, 0);
   if (h->k->ubuntu)
     sy_out(c, SY_ROLE_N,
@@ -227,7 +238,8 @@ uint64_t sy_boot(sy_ctx *c) {
   sy_out(c, SY_ROLE_N, "NX (Execute Disable) protection: active");
   sy_out(c, SY_ROLE_N, "SMBIOS 3.%d.0 present.", (int)sy_range(&c->r, 0, 3));
   sy_out(c, SY_ROLE_N, "DMI: %s", h->hw);
-  sy_out(c, SY_ROLE_N, "tsc: Detected %d.%03d MHz processor", (int)sy_range(&c->r, 2000, 3700), (int)sy_below(&c->r, 1000));
+  int mhz = (int)sy_range(&c->r, 2000, 3700), khz = (int)sy_below(&c->r, 1000);
+  sy_out(c, SY_ROLE_N, "tsc: Detected %d.%03d MHz processor", mhz, khz);
   sy_out(c, SY_ROLE_N, "e820: update [mem 0x00000000-0x00000fff] usable ==> reserved");
   sy_out(c, SY_ROLE_N, "e820: remove [mem 0x000a0000-0x000fffff] usable");
   sy_out(c, SY_ROLE_N, "x86/PAT: Configuration [0-7]: WB  WC  UC- UC  WB  WP  UC- WT  ");
@@ -237,9 +249,12 @@ uint64_t sy_boot(sy_ctx *c) {
   sy_out(c, SY_ROLE_N, "ACPI: RSDP 0x00000000000F0510 000024 (v02 %s)", oem);
   static const char *const tables[] = {"XSDT", "FACP", "DSDT", "FACS", "APIC", "MCFG", "SRAT", "SLIT", "HPET", "SSDT", "BERT", "HEST", "ERST", "EINJ", "DMAR"};
   int nt = (int)sy_range(&c->r, 6, SY_N_OF(tables));
-  for (int i = 0; i < nt; i++)
-    sy_out(c, SY_ROLE_N, "ACPI: %s 0x%016llX %06X (v%02d %s %-8s %08X INTL %08X)", tables[i], 0x6f000000ull + (sy_below(&c->r, 0xffffff) & ~7u),
-           (unsigned)sy_range(&c->r, 0x24, 0x40000), (int)sy_range(&c->r, 1, 6), oem, "PE_SC3", 1u, 0x20091013u);
+  for (int i = 0; i < nt; i++) {
+    unsigned long long at = 0x6f000000ull + (sy_below(&c->r, 0xffffff) & ~7u);
+    unsigned len = (unsigned)sy_range(&c->r, 0x24, 0x40000);
+    int rev = (int)sy_range(&c->r, 1, 6);
+    sy_out(c, SY_ROLE_N, "ACPI: %s 0x%016llX %06X (v%02d %s %-8s %08X INTL %08X)", tables[i], at, len, rev, oem, "PE_SC3", 1u, 0x20091013u);
+  }
   sy_out(c, SY_ROLE_N, "Zone ranges:");
   sy_out(c, SY_ROLE_N, "  DMA      [mem 0x0000000000001000-0x0000000000ffffff]");
   sy_out(c, SY_ROLE_N, "  DMA32    [mem 0x0000000001000000-0x00000000ffffffff]");
@@ -248,10 +263,10 @@ uint64_t sy_boot(sy_ctx *c) {
   sy_out(c, SY_ROLE_N, "smpboot: Allowing %d CPUs, 0 hotplug CPUs", h->ncpu);
   sy_out(c, SY_ROLE_N, "setup_percpu: NR_CPUS:8192 nr_cpumask_bits:%d nr_cpu_ids:%d nr_node_ids:%d", h->ncpu, h->ncpu, h->nodes);
   sy_out(c, SY_ROLE_N, "Kernel command line: BOOT_IMAGE=/boot/vmlinuz-%s ro", h->k->release);
+  int kc = (int)sy_range(&c->r, 14000, 20000), rw = (int)sy_range(&c->r, 4000, 5000), ro = (int)sy_range(&c->r, 5000, 12000);
+  int in = (int)sy_range(&c->r, 3000, 5000), bss = (int)sy_range(&c->r, 4000, 16000);
   sy_out(c, SY_ROLE_N, "Memory: %lluK/%lluK available (%dK kernel code, %dK rwdata, %dK rodata, %dK init, %dK bss, %lluK reserved, 0K cma-reserved)",
-         (unsigned long long)(h->mem_kb - h->mem_kb / 60), (unsigned long long)h->mem_kb, (int)sy_range(&c->r, 14000, 20000),
-         (int)sy_range(&c->r, 4000, 5000), (int)sy_range(&c->r, 5000, 12000), (int)sy_range(&c->r, 3000, 5000), (int)sy_range(&c->r, 4000, 16000),
-         (unsigned long long)(h->mem_kb / 60));
+         (unsigned long long)(h->mem_kb - h->mem_kb / 60), (unsigned long long)h->mem_kb, kc, rw, ro, in, bss, (unsigned long long)(h->mem_kb / 60));
   sy_out(c, SY_ROLE_N, "rcu: Hierarchical RCU implementation.");
   sy_out(c, SY_ROLE_N, "rcu: \tRCU restricting CPUs from NR_CPUS=8192 to nr_cpu_ids=%d.", h->ncpu);
   sy_out(c, SY_ROLE_N, "NR_IRQS: 524544, nr_irqs: %d, preallocated irqs: 16", h->ncpu * 8 + 600);
@@ -259,8 +274,8 @@ uint64_t sy_boot(sy_ctx *c) {
   sy_out(c, SY_ROLE_N, "printk: console [tty0] enabled");
   sy_out(c, SY_ROLE_N, "printk: console [ttyS0] enabled");
   at_us(c, (uint64_t)sy_range(&c->r, 2000, 20000));
-  sy_out(c, SY_ROLE_N, "Calibrating delay loop (skipped), value calculated using timer frequency.. %d.%02d BogoMIPS (lpj=%d)",
-         (int)sy_range(&c->r, 4000, 7400), (int)sy_below(&c->r, 100), (int)sy_range(&c->r, 8000000, 14800000));
+  int bm = (int)sy_range(&c->r, 4000, 7400), bf = (int)sy_below(&c->r, 100), lpj = (int)sy_range(&c->r, 8000000, 14800000);
+  sy_out(c, SY_ROLE_N, "Calibrating delay loop (skipped), value calculated using timer frequency.. %d.%02d BogoMIPS (lpj=%d)", bm, bf, lpj);
   sy_out(c, SY_ROLE_N, "pid_max: default: %d minimum: %d", h->ncpu * 1024 > 32768 ? h->ncpu * 1024 : 32768, h->ncpu * 8 > 301 ? h->ncpu * 8 : 301);
   sy_out(c, SY_ROLE_N, "LSM: Security Framework initializing");
   sy_out(c, SY_ROLE_N, "smpboot: CPU0: %s", h->amd ? "AMD EPYC 7742 64-Core Processor (family: 0x17, model: 0x31, stepping: 0x0)"
@@ -308,7 +323,10 @@ uint64_t sy_boot(sy_ctx *c) {
   sy_out(c, SY_ROLE_N, "lp: driver loaded but no devices found");
   sy_out(c, SY_ROLE_N, "ipmi_si IPI0001:00: IPMI kcs interface initialized");
   if (h->ngpu) gpu_driver(c);
-  if (sy_chance(&c->r, 0.6)) sy_out(c, SY_ROLE_N, "Adding %dk swap on /swap.img.  Priority:-2 extents:%d across:%dk SSFS", 8388604, (int)sy_range(&c->r, 2, 12), (int)sy_range(&c->r, 8400000, 9900000));
+  if (sy_chance(&c->r, 0.6)) {
+    int ext = (int)sy_range(&c->r, 2, 12), across = (int)sy_range(&c->r, 8400000, 9900000);
+    sy_out(c, SY_ROLE_N, "Adding %dk swap on /swap.img.  Priority:-2 extents:%d across:%dk SSFS", 8388604, ext, across);
+  }
   if (h->has_data) {
     if (h->data_xfs) {
       sy_out(c, SY_ROLE_N, "XFS (%s): Mounting V5 Filesystem", h->datapart);

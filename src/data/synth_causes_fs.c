@@ -14,16 +14,20 @@ static const char *ext4_error(sy_ctx *c, int role, const char *dev, int *inode) 
     case 0: sy_out(c, role, "EXT4-fs error (device %s): ext4_lookup:1855: inode #%d: comm %s: iget: checksum invalid", dev, ino, comm); return "ext4_lookup:1855";
     case 1: sy_out(c, role, "EXT4-fs error (device %s): ext4_lookup:1849: inode #%d: comm %s: deleted inode referenced: %d", dev, ino, comm, (int)sy_range(&c->r, 12, 90000000)); return "ext4_lookup:1849";
     case 2: sy_out(c, role, "EXT4-fs error (device %s): ext4_find_entry:1463: inode #%d: comm %s: reading directory lblock 0", dev, ino, comm); return "ext4_find_entry:1463";
-    case 3:
+    case 3: {
+      int blk = (int)sy_range(&c->r, 1000, 900000000);
+      unsigned bad = sy_u32(&c->r);
+      int rl = (int)sy_range(&c->r, 1, 65535);
       sy_out(c, role, "EXT4-fs error (device %s): htree_dirblock_to_tree:1080: inode #%d: block %d: comm %s: bad entry in directory: rec_len %% 4 != 0 - offset=0, inode=%u, rec_len=%d, size=4096 fake=0",
-             dev, ino, (int)sy_range(&c->r, 1000, 900000000), comm, sy_u32(&c->r), (int)sy_range(&c->r, 1, 65535));
+             dev, ino, blk, comm, bad, rl);
+    }
       return "htree_dirblock_to_tree:1080";
     case 4: sy_out(c, role, "EXT4-fs error (device %s): ext4_iget:4862: inode #%d: comm %s: bad extra_isize %d (inode size 256)", dev, ino, comm, (int)sy_range(&c->r, 257, 65535)); return "ext4_iget:4862";
     case 5: sy_out(c, role, "EXT4-fs error (device %s): ext4_validate_block_bitmap:390: comm %s: bg %d: bad block bitmap checksum", dev, comm, (int)sy_range(&c->r, 0, 30000)); return "ext4_validate_block_bitmap:390";
     case 6: {
-      int fr = (int)sy_range(&c->r, 0, 32768);
+      int fr = (int)sy_range(&c->r, 0, 32768), grp = (int)sy_range(&c->r, 0, 30000), fr2 = fr + (int)sy_range(&c->r, 1, 300);
       sy_out(c, role, "EXT4-fs error (device %s): ext4_mb_generate_buddy:1141: group %d, block bitmap and bg descriptor inconsistent: %d vs %d free clusters", dev,
-             (int)sy_range(&c->r, 0, 30000), fr, fr + (int)sy_range(&c->r, 1, 300));
+             grp, fr, fr2);
       return "ext4_mb_generate_buddy:1141";
     }
     default:
@@ -47,8 +51,9 @@ static void ext4_corruption(sy_ctx *c, const char *dev, bool root, bool boot) {
   if (boot && root) { /* the root file system does not mount at all */
     sy_cause_begin(c);
     sy_out(c, SY_ROLE_C, "EXT4-fs (%s): VFS: Can't find ext4 filesystem", dev);
-    sy_out(c, SY_ROLE_C, "EXT4-fs (%s): bad geometry: block count %llu exceeds size of device (%llu blocks)", dev,
-           (unsigned long long)sy_range(&c->r, 200000000, 900000000), (unsigned long long)sy_range(&c->r, 100000000, 199999999));
+    unsigned long long want = (unsigned long long)sy_range(&c->r, 200000000, 900000000);
+    unsigned long long have = (unsigned long long)sy_range(&c->r, 100000000, 199999999);
+    sy_out(c, SY_ROLE_C, "EXT4-fs (%s): bad geometry: block count %llu exceeds size of device (%llu blocks)", dev, want, have);
     sy_cause_end(c);
     sy_out(c, SY_ROLE_N, "List of all partitions:");
     sy_out(c, SY_ROLE_N, "%s %12llu %s  driver: %s", c->h.nvme ? "10300" : "0800", (unsigned long long)sy_range(&c->r, 100000000, 4000000000ll), c->h.disk, c->h.nvme ? "nvme" : "sd");
@@ -84,7 +89,10 @@ static void ext4_corruption(sy_ctx *c, const char *dev, bool root, bool boot) {
       sy_cause_begin(c);
       ext4_error(c, SY_ROLE_C, dev, &ino);
       sy_cause_end(c);
-      sy_panic(c, SY_P_EXT4, dev, cpu, sy_newpid(c), sy_ucomm(c));
+      {
+        int pid = sy_newpid(c);
+        sy_panic(c, SY_P_EXT4, dev, cpu, pid, sy_ucomm(c));
+      }
       break;
     case 1: {
       sy_cause_begin(c);
@@ -102,8 +110,9 @@ static void ext4_corruption(sy_ctx *c, const char *dev, bool root, bool boot) {
     case 2: {
       sy_cause_begin(c);
       if (sy_chance(&c->r, 0.5)) {
+        int lo = (int)sy_range(&c->r, 0, 900000), mb = (int)sy_range(&c->r, 1, 2048);
         sy_out(c, SY_ROLE_C, "EXT4-fs (%s): Delayed block allocation failed for inode %d at logical offset %d with max blocks %d with error 117", dev,
-               ino, (int)sy_range(&c->r, 0, 900000), (int)sy_range(&c->r, 1, 2048));
+               ino, lo, mb);
         sy_out(c, SY_ROLE_C, "EXT4-fs (%s): This should not happen!! Data will be lost", dev);
       }
       sy_out(c, SY_ROLE_C, "EXT4-fs (%s): Remounting filesystem read-only", dev);
@@ -162,7 +171,8 @@ static void xfs_corruption(sy_ctx *c, const char *dev, bool root) {
         sy_frame(c, f, sizeof f, "xfs_free_ag_extent [xfs]");
         sy_out(c, SY_ROLE_C, "XFS (%s): Internal error XFS_WANT_CORRUPTED_GOTO at line %d of file fs/xfs/libxfs/xfs_alloc.c.  Caller %s", dev,
                (int)sy_range(&c->r, 1500, 2200), f);
-        sy_cpu_line(c, SY_ROLE_N, (int)sy_below(&c->r, (uint32_t)c->h.ncpu), (int)sy_range(&c->r, 300, 9000), "kworker/u130:3");
+        int cpu = (int)sy_below(&c->r, (uint32_t)c->h.ncpu), pid = (int)sy_range(&c->r, 300, 9000);
+        sy_cpu_line(c, SY_ROLE_N, cpu, pid, "kworker/u130:3");
         sy_hw_line(c);
         sy_trace(c, st_xfs_err, SY_N_OF(st_xfs_err));
         break;
@@ -216,8 +226,10 @@ void sy_fs_benign(sy_ctx *c) {
   }
   int count = (int)sy_range(&c->r, 1, 40);
   sy_out(c, SY_ROLE_N, "EXT4-fs (%s): error count since last fsck: %d", dev, count);
-  sy_out(c, SY_ROLE_N, "EXT4-fs (%s): initial error at time %llu: ext4_lookup:1855: inode %d", dev,
-         (unsigned long long)(c->h.boot_epoch - (uint64_t)sy_range(&c->r, 86400, 86400 * 300)), (int)sy_range(&c->r, 2, 9000000));
-  sy_out(c, SY_ROLE_N, "EXT4-fs (%s): last error at time %llu: ext4_find_entry:1463: inode %d", dev,
-         (unsigned long long)(c->h.boot_epoch - (uint64_t)sy_range(&c->r, 3600, 86400)), (int)sy_range(&c->r, 2, 9000000));
+  unsigned long long t1 = c->h.boot_epoch - (uint64_t)sy_range(&c->r, 86400, 86400 * 300);
+  int i1 = (int)sy_range(&c->r, 2, 9000000);
+  unsigned long long t2 = c->h.boot_epoch - (uint64_t)sy_range(&c->r, 3600, 86400);
+  int i2 = (int)sy_range(&c->r, 2, 9000000);
+  sy_out(c, SY_ROLE_N, "EXT4-fs (%s): initial error at time %llu: ext4_lookup:1855: inode %d", dev, t1, i1);
+  sy_out(c, SY_ROLE_N, "EXT4-fs (%s): last error at time %llu: ext4_find_entry:1463: inode %d", dev, t2, i2);
 }

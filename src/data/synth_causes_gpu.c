@@ -19,21 +19,25 @@ static void xid13(sy_ctx *c, int role, int g, const char *comm, int pid) {
   char p[128];
   xid_prefix(c, p, sizeof p, g, 13, comm, pid);
   int gpc = (int)sy_range(&c->r, 0, 7), tpc = (int)sy_range(&c->r, 0, 8);
-  sy_out(c, role, "%s Graphics SM Warp Exception on (GPC %d, TPC %d, SM %d): %s", p, gpc, tpc, (int)sy_range(&c->r, 0, 1),
-         SY_PICK(&c->r, ((const char *const[]){"Out Of Range Address", "Illegal Instruction Encoding", "Misaligned Address", "Illegal Instruction Parameter"})));
-  sy_out(c, role, "%s Graphics SM Global Exception on (GPC %d, TPC %d, SM %d): Multiple Warp Errors", p, gpc, tpc, (int)sy_range(&c->r, 0, 1));
-  sy_out(c, role, "%s Graphics Exception: ESR 0x%x=0x%x 0x%x=0x%x 0x%x=0x%x 0x%x=0x%x", p, 0x504648 + gpc * 0x8000, 0x10000e | sy_below(&c->r, 16) << 24,
-         0x504650 + gpc * 0x8000, sy_below(&c->r, 0x100), 0x504644 + gpc * 0x8000, sy_u32(&c->r) & 0xffffff, 0x50464c + gpc * 0x8000, 0x17f);
+  int sm = (int)sy_range(&c->r, 0, 1);
+  const char *why = SY_PICK(&c->r, ((const char *const[]){"Out Of Range Address", "Illegal Instruction Encoding", "Misaligned Address", "Illegal Instruction Parameter"}));
+  sy_out(c, role, "%s Graphics SM Warp Exception on (GPC %d, TPC %d, SM %d): %s", p, gpc, tpc, sm, why);
+  sy_out(c, role, "%s Graphics SM Global Exception on (GPC %d, TPC %d, SM %d): Multiple Warp Errors", p, gpc, tpc, sm);
+  unsigned e1 = 0x10000e | sy_below(&c->r, 16) << 24, e2 = sy_below(&c->r, 0x100), e3 = sy_u32(&c->r) & 0xffffff;
+  sy_out(c, role, "%s Graphics Exception: ESR 0x%x=0x%x 0x%x=0x%x 0x%x=0x%x 0x%x=0x%x", p, 0x504648 + gpc * 0x8000, e1,
+         0x504650 + gpc * 0x8000, e2, 0x504644 + gpc * 0x8000, e3, 0x50464c + gpc * 0x8000, 0x17f);
 }
 
 static void xid31(sy_ctx *c, int role, int g, const char *comm, int pid) {
   char p[128];
   xid_prefix(c, p, sizeof p, g, 31, comm, pid);
-  sy_out(c, role, "%s Ch %08x, intr %08x. MMU Fault: ENGINE GRAPHICS GPCCLIENT_T1_%d faulted @ 0x%x_%08x. Fault is of type %s %s", p,
-         (unsigned)sy_range(&c->r, 8, 0x40), sy_chance(&c->r, 0.5) ? 0u : 0x10000000u, (int)sy_range(&c->r, 0, 15),
-         (unsigned)sy_range(&c->r, 0x7f00, 0x7fff), sy_u32(&c->r) & ~0xfffu,
-         SY_PICK(&c->r, ((const char *const[]){"FAULT_PDE", "FAULT_PTE", "FAULT_INFO_TYPE_UNSUPPORTED_KIND"})),
-         SY_PICK(&c->r, ((const char *const[]){"ACCESS_TYPE_VIRT_READ", "ACCESS_TYPE_VIRT_WRITE", "ACCESS_TYPE_VIRT_ATOMIC"})));
+  unsigned ch = (unsigned)sy_range(&c->r, 8, 0x40), intr = sy_chance(&c->r, 0.5) ? 0u : 0x10000000u;
+  int client = (int)sy_range(&c->r, 0, 15);
+  unsigned hi = (unsigned)sy_range(&c->r, 0x7f00, 0x7fff), lo = sy_u32(&c->r) & ~0xfffu;
+  const char *type = SY_PICK(&c->r, ((const char *const[]){"FAULT_PDE", "FAULT_PTE", "FAULT_INFO_TYPE_UNSUPPORTED_KIND"}));
+  const char *acc = SY_PICK(&c->r, ((const char *const[]){"ACCESS_TYPE_VIRT_READ", "ACCESS_TYPE_VIRT_WRITE", "ACCESS_TYPE_VIRT_ATOMIC"}));
+  sy_out(c, role, "%s Ch %08x, intr %08x. MMU Fault: ENGINE GRAPHICS GPCCLIENT_T1_%d faulted @ 0x%x_%08x. Fault is of type %s %s", p, ch, intr,
+         client, hi, lo, type, acc);
 }
 
 static void xid_app(sy_ctx *c, int role, int g, const char *comm, int pid, int xid) {
@@ -88,8 +92,9 @@ static void gsp_timeout(sy_ctx *c, int g, const char *comm, int pid) {
   char p[128];
   xid_prefix(c, p, sizeof p, g, 119, comm, pid);
   int f = (int)sy_below(&c->r, 4);
+  unsigned d0 = 0x20800000u | sy_below(&c->r, 0xffff), d1 = (unsigned)sy_range(&c->r, 1, 0x400);
   sy_out(c, SY_ROLE_C, "%s Timeout after 6s of waiting for RPC response from GPU%d GSP! Expected function %s (%s) (0x%x 0x%x).", p, g,
-         gsp_fn[f][0], gsp_fn[f][1], 0x20800000u | sy_below(&c->r, 0xffff), (unsigned)sy_range(&c->r, 1, 0x400));
+         gsp_fn[f][0], gsp_fn[f][1], d0, d1);
   sy_out(c, SY_ROLE_N, "NVRM: GPU%d GSP RPC buffer contains function %s (%s) and data 0x0000000000000000 0x0000000000000000.", g, gsp_fn[f][0], gsp_fn[f][1]);
   sy_out(c, SY_ROLE_N, "NVRM: GPU%d RPC history (CPU -> GSP):", g);
   sy_out(c, SY_ROLE_N, "NVRM:     entry function                   data0              data1              ts_start           ts_end             duration actively_polling");
@@ -97,9 +102,10 @@ static void gsp_timeout(sy_ctx *c, int g, const char *comm, int pid) {
   unsigned long long ts = 0x00061a0000000000ull + ((unsigned long long)sy_u32(&c->r) << 8);
   for (int i = 0; i < rows; i++) {
     int k = (int)sy_below(&c->r, 4);
+    unsigned long long d0 = 0x20800000ull | sy_below(&c->r, 0xffff), d1 = (unsigned long long)sy_range(&c->r, 0, 0x400);
+    int dur = i ? (int)sy_range(&c->r, 10, 900) : 0;
     sy_out(c, SY_ROLE_N, "NVRM:     %2d    %-4s %-24s 0x%016llx 0x%016llx 0x%016llx 0x%016llx %8dus %s", -i, gsp_fn[k][0], gsp_fn[k][1],
-           0x20800000ull | sy_below(&c->r, 0xffff), (unsigned long long)sy_range(&c->r, 0, 0x400), ts - (unsigned long long)i * 977,
-           i ? ts - (unsigned long long)i * 977 + 41 : 0ull, i ? (int)sy_range(&c->r, 10, 900) : 0, i ? "" : "y");
+           d0, d1, ts - (unsigned long long)i * 977, i ? ts - (unsigned long long)i * 977 + 41 : 0ull, dur, i ? "" : "y");
   }
 }
 
@@ -165,8 +171,11 @@ void sy_cause_xid(sy_ctx *c) {
     case 1: /* 48 double-bit ECC, then row remapping */
       sy_cause_begin(c);
       xid_prefix(c, p, sizeof p, g, 48, comm, pid);
-      sy_out(c, SY_ROLE_C, "%s An uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at partition %d, subpartition %d.", p,
-             (int)sy_range(&c->r, 0, 11), (int)sy_range(&c->r, 0, 1));
+      {
+        int part = (int)sy_range(&c->r, 0, 11), sub = (int)sy_range(&c->r, 0, 1);
+        sy_out(c, SY_ROLE_C, "%s An uncorrectable double bit error (DBE) has been detected on GPU in the framebuffer at partition %d, subpartition %d.", p,
+               part, sub);
+      }
       sy_cause_end(c);
       sy_wait(c, (uint64_t)sy_range(&c->r, 1000, 200000));
       sy_cause_begin(c);
@@ -185,8 +194,9 @@ void sy_cause_xid(sy_ctx *c) {
       sy_cause_begin(c);
       for (int i = 0; i < links; i++) {
         xid_prefix(c, p, sizeof p, g, 74, comm, pid);
-        sy_out(c, SY_ROLE_C, "%s NVLink: fatal error detected on link %d(0x%x, 0x0, 0x%x, 0x0, 0x0, 0x0, 0x0)", p, (int)sy_range(&c->r, 0, 17),
-               sy_chance(&c->r, 0.5) ? 0u : 0x10000u, sy_chance(&c->r, 0.5) ? 0x10000u : 0x20000u);
+        int link = (int)sy_range(&c->r, 0, 17);
+        unsigned a = sy_chance(&c->r, 0.5) ? 0u : 0x10000u, b = sy_chance(&c->r, 0.5) ? 0x10000u : 0x20000u;
+        sy_out(c, SY_ROLE_C, "%s NVLink: fatal error detected on link %d(0x%x, 0x0, 0x%x, 0x0, 0x0, 0x0, 0x0)", p, link, a, b);
         sy_wait(c, (uint64_t)sy_range(&c->r, 10, 3000));
       }
       sy_cause_end(c);
@@ -231,13 +241,19 @@ void sy_cause_xid(sy_ctx *c) {
     case 7: /* 62 internal micro-controller halt */
       sy_cause_begin(c);
       xid_prefix(c, p, sizeof p, g, 62, comm, pid);
-      sy_out(c, SY_ROLE_C, "%s %04x(%04x) %08x %08x", p, (unsigned)sy_range(&c->r, 0x10, 0xffff), (unsigned)sy_range(&c->r, 0x10, 0xffff), sy_u32(&c->r), sy_u32(&c->r));
+      {
+        unsigned a = (unsigned)sy_range(&c->r, 0x10, 0xffff), b = (unsigned)sy_range(&c->r, 0x10, 0xffff), d = sy_u32(&c->r), e = sy_u32(&c->r);
+        sy_out(c, SY_ROLE_C, "%s %04x(%04x) %08x %08x", p, a, b, d, e);
+      }
       sy_cause_end(c);
       break;
     default: /* 61 then 79 */
       sy_cause_begin(c);
       xid_prefix(c, p, sizeof p, g, 61, comm, pid);
-      sy_out(c, SY_ROLE_C, "%s %04x(%04x) %08x %08x", p, (unsigned)sy_range(&c->r, 0x10, 0xffff), (unsigned)sy_range(&c->r, 0x10, 0xffff), sy_u32(&c->r), sy_u32(&c->r));
+      {
+        unsigned a = (unsigned)sy_range(&c->r, 0x10, 0xffff), b = (unsigned)sy_range(&c->r, 0x10, 0xffff), d = sy_u32(&c->r), e = sy_u32(&c->r);
+        sy_out(c, SY_ROLE_C, "%s %04x(%04x) %08x %08x", p, a, b, d, e);
+      }
       sy_cause_end(c);
       sy_wait(c, sy_logu(&c->r, 1, 300) * 1000000);
       sy_cause_begin(c);

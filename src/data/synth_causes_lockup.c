@@ -142,12 +142,13 @@ static void rcu_report(sy_ctx *c, int role, int cpu, int pid, const char *comm, 
   const char *fl = preempt ? "rcu_preempt" : "rcu_sched";
   int hz = c->h.k->ubuntu ? 250 : 1000;
   int jif = (21 + (n_report - 1) * 63) * hz + (int)sy_range(&c->r, 0, 5);
-  long g = (long)sy_range(&c->r, 100000, 90000000) * 4 + 1;
+  long g = (long)(sy_hash(c->h.name, 17) % 90000000) * 4 + 1; /* the stalled grace period */
   sy_span_begin(c);
   if (sy_chance(&c->r, 0.5)) {
     sy_out(c, role, "rcu: INFO: %s self-detected stall on CPU", fl);
-    sy_out(c, role, "rcu: \t%d-....: (%d ticks this GP) idle=%03x/1/0x4000000000000000 softirq=%d/%d fqs=%d ", cpu, jif - 1,
-           sy_below(&c->r, 4096), (int)sy_range(&c->r, 100000, 9000000), (int)sy_range(&c->r, 100000, 9000000), jif / 2 - (int)sy_range(&c->r, 0, 50));
+    unsigned idle = sy_below(&c->r, 4096);
+    int s1 = (int)sy_range(&c->r, 100000, 9000000), s2 = s1 + (int)sy_range(&c->r, 0, 3), fqs = jif / 2 - (int)sy_range(&c->r, 0, 50);
+    sy_out(c, role, "rcu: \t%d-....: (%d ticks this GP) idle=%03x/1/0x4000000000000000 softirq=%d/%d fqs=%d ", cpu, jif - 1, idle, s1, s2, fqs);
     if (c->h.k->major >= 6) sy_out(c, SY_ROLE_N, "\t(t=%d jiffies g=%ld q=%d ncpus=%d)", jif, g, (int)sy_range(&c->r, 100, 900000), c->h.ncpu);
     else sy_out(c, SY_ROLE_N, "\t(t=%d jiffies g=%ld q=%d)", jif, g, (int)sy_range(&c->r, 100, 900000));
     sy_out(c, SY_ROLE_N, "NMI backtrace for cpu %d", cpu);
@@ -158,15 +159,20 @@ static void rcu_report(sy_ctx *c, int role, int cpu, int pid, const char *comm, 
   } else {
     int by = (int)sy_below(&c->r, (uint32_t)c->h.ncpu);
     sy_out(c, role, "rcu: INFO: %s detected stalls on CPUs/tasks:", fl);
-    sy_out(c, role, "rcu: \t%d-...%c: (%d GPs behind) idle=%03x/1/0x4000000000000000 softirq=%d/%d fqs=%d ", cpu,
-           sy_chance(&c->r, 0.5) ? '0' : '!', (int)sy_range(&c->r, 0, 3), sy_below(&c->r, 4096), (int)sy_range(&c->r, 100000, 9000000),
-           (int)sy_range(&c->r, 100000, 9000000), jif / 2 - (int)sy_range(&c->r, 0, 50));
+    char mark = sy_chance(&c->r, 0.5) ? '0' : '!';
+    int behind = (int)sy_range(&c->r, 0, 3);
+    unsigned idle = sy_below(&c->r, 4096);
+    int s1 = (int)sy_range(&c->r, 100000, 9000000), s2 = s1 + (int)sy_range(&c->r, 0, 3), fqs = jif / 2 - (int)sy_range(&c->r, 0, 50);
+    sy_out(c, role, "rcu: \t%d-...%c: (%d GPs behind) idle=%03x/1/0x4000000000000000 softirq=%d/%d fqs=%d ", cpu, mark, behind, idle, s1, s2, fqs);
     sy_out(c, SY_ROLE_N, "\t(detected by %d, t=%d jiffies, g=%ld, q=%d)", by, jif + 3, g, (int)sy_range(&c->r, 100, 900000));
     sy_out(c, SY_ROLE_N, "Sending NMI from CPU %d to CPUs %d:", by, cpu);
     sy_out(c, SY_ROLE_N, "NMI backtrace for cpu %d", cpu);
     sy_cpu_line(c, SY_ROLE_N, cpu, pid, comm);
     sy_hw_line(c);
     sy_regs(c, SY_ROLE_N, "native_queued_spin_lock_slowpath", false, 0);
+    static const char *const nmi[] = {"<NMI>", "nmi_cpu_backtrace.cold", "nmi_handle", "default_do_nmi", "exc_nmi",
+                                      "end_repeat_nmi", "</NMI>"};
+    sy_trace(c, nmi, SY_N_OF(nmi));
     if (sy_chance(&c->r, 0.4)) {
       int starve = jif - (int)sy_range(&c->r, 0, 100);
       sy_out(c, role, "rcu: %s kthread starved for %d jiffies! g%ld f0x0 RCU_GP_WAIT_FQS(5) ->state=0x0 ->cpu=%d", fl, starve, g, cpu);

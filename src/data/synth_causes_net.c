@@ -41,12 +41,17 @@ static void tx_timeout(sy_ctx *c, int q) {
   const sy_host *h = &c->h;
   if (h->nic == SY_NIC_MLX5) {
     sy_out(c, SY_ROLE_C, "mlx5_core %s %s: TX timeout detected", h->nic_pci, h->ifname);
+    unsigned sq = (unsigned)sy_range(&c->r, 0x100, 0x3ff), cq = (unsigned)sy_range(&c->r, 0x400, 0xfff);
+    unsigned cons = (unsigned)sy_range(&c->r, 0, 0xffff), prod = cons + (unsigned)sy_range(&c->r, 1, 0x40);
+    int usecs = (int)sy_range(&c->r, 5000, 20000) * 1024;
     sy_out(c, SY_ROLE_C, "mlx5_core %s %s: TX timeout on queue: %d, SQ: 0x%x, CQ: 0x%x, SQ Cons: 0x%x SQ Prod: 0x%x, usecs since last trans: %d", h->nic_pci,
-           h->ifname, q, (unsigned)sy_range(&c->r, 0x100, 0x3ff), (unsigned)sy_range(&c->r, 0x400, 0xfff), (unsigned)sy_range(&c->r, 0, 0xffff),
-           (unsigned)sy_range(&c->r, 0, 0xffff), (int)sy_range(&c->r, 5000, 20000) * 1024);
-    sy_out(c, SY_ROLE_N, "mlx5_core %s %s: EQ 0x%x: Cons = 0x%x, irqn = 0x%x", h->nic_pci, h->ifname, (unsigned)sy_range(&c->r, 0x10, 0x80),
-           (unsigned)sy_range(&c->r, 0, 0xffff), (unsigned)sy_range(&c->r, 0x30, 0x200));
-    if (sy_chance(&c->r, 0.5)) sy_out(c, SY_ROLE_N, "mlx5_core %s %s: Recovered %d eqes on EQ 0x%x", h->nic_pci, h->ifname, (int)sy_range(&c->r, 1, 40), (unsigned)sy_range(&c->r, 0x10, 0x80));
+           h->ifname, q, sq, cq, cons, prod, usecs);
+    unsigned eq = (unsigned)sy_range(&c->r, 0x10, 0x80), econs = (unsigned)sy_range(&c->r, 0, 0xffff), irqn = (unsigned)sy_range(&c->r, 0x30, 0x200);
+    sy_out(c, SY_ROLE_N, "mlx5_core %s %s: EQ 0x%x: Cons = 0x%x, irqn = 0x%x", h->nic_pci, h->ifname, eq, econs, irqn);
+    if (sy_chance(&c->r, 0.5)) {
+      int n = (int)sy_range(&c->r, 1, 40);
+      sy_out(c, SY_ROLE_N, "mlx5_core %s %s: Recovered %d eqes on EQ 0x%x", h->nic_pci, h->ifname, n, eq);
+    }
   } else {
     sy_out(c, SY_ROLE_C, "ixgbe %s %s: Detected Tx Unit Hang", h->nic_pci, h->ifname);
     int tdh = (int)sy_range(&c->r, 0, 0x1ff);
@@ -78,9 +83,11 @@ static void mlx5_health(sy_ctx *c) {
   for (int i = 0; i < 5; i++) sy_out(c, SY_ROLE_N, "mlx5_core %s: print_health_info:%d:(pid 0): assert_var[%d] 0x%08x", p, 424, i, sy_chance(&c->r, 0.6) ? 0u : sy_u32(&c->r));
   sy_out(c, SY_ROLE_N, "mlx5_core %s: print_health_info:%d:(pid 0): assert_exit_ptr 0x%08x", p, 427, sy_u32(&c->r));
   sy_out(c, SY_ROLE_N, "mlx5_core %s: print_health_info:%d:(pid 0): assert_callra 0x%08x", p, 428, sy_u32(&c->r));
-  sy_out(c, SY_ROLE_N, "mlx5_core %s: print_health_info:%d:(pid 0): fw_ver %d.%d.%d", p, 430, 20, (int)sy_range(&c->r, 30, 40), (int)sy_range(&c->r, 1000, 2000));
-  sy_out(c, SY_ROLE_C, "mlx5_core %s: print_health_info:%d:(pid 0): synd 0x%x: %s", p, 433, (unsigned)sy_range(&c->r, 1, 0x10),
-         SY_PICK(&c->r, ((const char *const[]){"unrecoverable hardware error", "firmware internal error", "irisc not responding", "PCI poisoned error"})));
+  int fw1 = (int)sy_range(&c->r, 30, 40), fw2 = (int)sy_range(&c->r, 1000, 2000);
+  sy_out(c, SY_ROLE_N, "mlx5_core %s: print_health_info:%d:(pid 0): fw_ver %d.%d.%d", p, 430, 20, fw1, fw2);
+  unsigned synd = (unsigned)sy_range(&c->r, 1, 0x10);
+  const char *why = SY_PICK(&c->r, ((const char *const[]){"unrecoverable hardware error", "firmware internal error", "irisc not responding", "PCI poisoned error"}));
+  sy_out(c, SY_ROLE_C, "mlx5_core %s: print_health_info:%d:(pid 0): synd 0x%x: %s", p, 433, synd, why);
   sy_out(c, SY_ROLE_N, "mlx5_core %s: print_health_info:%d:(pid 0): ext_synd 0x%04x", p, 434, sy_below(&c->r, 0xffff));
   sy_out(c, SY_ROLE_N, "mlx5_core %s: print_health_info:%d:(pid 0): raw fw_ver 0x%08x", p, 435, sy_u32(&c->r));
   sy_out(c, SY_ROLE_N, "mlx5_core %s: mlx5_health_try_recover:%d:(pid %d): handling bad device here", p, 328, (int)sy_range(&c->r, 200, 4000));

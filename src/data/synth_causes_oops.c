@@ -121,8 +121,10 @@ void sy_cause_null(sy_ctx *c) {
     sy_out(c, SY_ROLE_N, "#PF: error_code(0x%04x) - not-present page", ec);
   }
   if (sy_chance(&c->r, 0.6)) sy_out(c, SY_ROLE_N, "PGD 0 P4D 0 ");
-  else sy_out(c, SY_ROLE_N, "PGD %llx P4D %llx PUD %llx PMD 0 ", (unsigned long long)((sy_u32(&c->r) & ~0xfffu) | 0x067),
-              (unsigned long long)((sy_u32(&c->r) & ~0xfffu) | 0x067), (unsigned long long)((sy_u32(&c->r) & ~0xfffu) | 0x067));
+  else {
+    unsigned p1 = (sy_u32(&c->r) & ~0xfffu) | 0x067, p2 = (sy_u32(&c->r) & ~0xfffu) | 0x067, p3 = (sy_u32(&c->r) & ~0xfffu) | 0x067;
+    sy_out(c, SY_ROLE_N, "PGD %x P4D %x PUD %x PMD 0 ", p1, p2, p3);
+  }
   char oline[32];
   snprintf(oline, sizeof oline, "Oops: %04x", ec);
   sy_oops_body(c, SY_ROLE_N, SY_ROLE_C, oline, cpu, pid, comm, ec == 0x10 ? "0x0" : s->rip, s->frames, nframes(s->frames), addr);
@@ -267,7 +269,8 @@ void sy_cause_gpf(sy_ctx *c) {
   while ((s->need == 1 && c->h.nic != SY_NIC_MLX5) || (s->need == 2 && !c->h.ngpu));
   int cpu = (int)sy_below(&c->r, (uint32_t)c->h.ncpu), pid = s->irq ? 0 : sy_newpid(c);
   char cb[32];
-  const char *comm = s->irq ? (snprintf(cb, sizeof cb, "swapper/%d", cpu), cb) : sy_chance(&c->r, 0.5) ? sy_kthread(c, cb, sizeof cb) : sy_ucomm(c);
+  bool syscall = strstr(s->fn, "ext4") || strstr(s->fn, "mlx5e_xmit"); /* reached from a system call */
+  const char *comm = s->irq ? (snprintf(cb, sizeof cb, "swapper/%d", cpu), cb) : !syscall && sy_chance(&c->r, 0.5) ? sy_kthread(c, cb, sizeof cb) : sy_ucomm(c);
   bool kasan = sy_chance(&c->r, 0.45);
   if (kasan) {
     c->h.kasan = true;
@@ -281,8 +284,9 @@ void sy_cause_gpf(sy_ctx *c) {
     sy_wait(c, sy_logu(&c->r, 1, 600) * 1000000);
   }
   /* the freed object is reused or poisoned: the next access faults on a non-canonical pointer */
+  uint64_t low = sy_u32(&c->r);
   uint64_t bad = SY_PICK(&c->r, ((const uint64_t[]){0xdead000000000122ull, 0xdead000000000100ull, 0x6b6b6b6b6b6b6b6bull,
-                                                     0x2f6e6f6d2f6c6172ull, 0x0000ff0000000000ull | sy_u32(&c->r), 0xdffffc0000000003ull}));
+                                                     0x2f6e6f6d2f6c6172ull, 0x0000ff0000000000ull | low, 0xdffffc0000000003ull}));
   char head[160];
   if (c->h.k->major == 4) snprintf(head, sizeof head, "general protection fault: 0000");
   else snprintf(head, sizeof head, "general protection fault, probably for non-canonical address 0x%016llx: 0000", (unsigned long long)bad);
@@ -351,11 +355,19 @@ static void bug_msg(sy_ctx *c, const bug_site *s, char *buf, size_t n) {
     buf[0] = 0;
     return;
   }
-  if (strstr(s->msg, "list_del")) snprintf(buf, n, s->msg, (unsigned long long)sy_kptr(c), (unsigned long long)sy_kptr(c), (unsigned long long)sy_kptr(c));
-  else if (strstr(s->msg, "skb_over")) snprintf(buf, n, s->msg, 0xffffffffc0000000ull + ((unsigned long long)sy_below(&c->r, 0xfffff) << 4),
-                                                (int)sy_range(&c->r, 1500, 9000), (int)sy_range(&c->r, 1500, 9000), (unsigned long long)sy_kptr(c),
-                                                (unsigned long long)sy_kptr(c), (unsigned)sy_range(&c->r, 0x600, 0x2400), (unsigned)sy_range(&c->r, 0x600, 0x700), c->h.ifname);
-  else if (strstr(s->msg, "usercopy")) snprintf(buf, n, s->msg, (int)sy_range(&c->r, 0, 63), (int)sy_range(&c->r, 65, 4096));
+  if (strstr(s->msg, "list_del")) {
+    unsigned long long a = sy_kptr(c), b = sy_kptr(c), d = sy_kptr(c);
+    snprintf(buf, n, s->msg, a, b, d);
+  } else if (strstr(s->msg, "skb_over")) {
+    unsigned long long text = 0xffffffffc0000000ull + ((unsigned long long)sy_below(&c->r, 0xfffff) << 4);
+    int len = (int)sy_range(&c->r, 1500, 9000), put = (int)sy_range(&c->r, 1500, 9000);
+    unsigned long long head = sy_kptr(c), data = sy_kptr(c);
+    unsigned tail = (unsigned)sy_range(&c->r, 0x600, 0x2400), end = (unsigned)sy_range(&c->r, 0x600, 0x700);
+    snprintf(buf, n, s->msg, text, len, put, head, data, tail, end, c->h.ifname);
+  } else if (strstr(s->msg, "usercopy")) {
+    int off = (int)sy_range(&c->r, 0, 63), size = (int)sy_range(&c->r, 65, 4096);
+    snprintf(buf, n, s->msg, off, size);
+  }
   else snprintf(buf, n, "%s", s->msg);
 }
 

@@ -66,6 +66,7 @@ static const char *const nv_versions[] = {"470.223.02", "525.147.05", "535.129.0
 /* host names the way fleets name them */
 static void make_name(sy_rng *r, const sy_host *h, char *buf, size_t n) {
   int k = (int)sy_below(r, 12);
+  int a = (int)sy_range(r, 0, 255), b = (int)sy_range(r, 0, 255), d = (int)sy_range(r, 1, 4000); /* drawn in order */
   if (h->ngpu) {
     static const char *const gp[] = {"gpu-node-%03d", "dgx-%03d", "gn%04d", "hpc-gpu%03d", "a100-%02d", "ml-train-%02d"};
     snprintf(buf, n, gp[k % 6], (int)sy_range(r, 1, 480));
@@ -73,15 +74,15 @@ static void make_name(sy_rng *r, const sy_host *h, char *buf, size_t n) {
   }
   switch (k) {
     case 0: snprintf(buf, n, "cn%04d", (int)sy_range(r, 1, 2400)); break;
-    case 1: snprintf(buf, n, "compute-%d-%02d", (int)sy_range(r, 0, 12), (int)sy_range(r, 1, 40)); break;
-    case 2: snprintf(buf, n, "ip-10-%d-%d-%d", (int)sy_range(r, 0, 255), (int)sy_range(r, 0, 255), (int)sy_range(r, 2, 254)); break;
+    case 1: snprintf(buf, n, "compute-%d-%02d", a % 13, 1 + b % 40); break;
+    case 2: snprintf(buf, n, "ip-10-%d-%d-%d", a, b, 2 + d % 253); break;
     case 3: snprintf(buf, n, "k8s-worker-%02d", (int)sy_range(r, 1, 96)); break;
     case 4: snprintf(buf, n, "db-prod-%02d", (int)sy_range(r, 1, 24)); break;
     case 5: snprintf(buf, n, "web%02d", (int)sy_range(r, 1, 64)); break;
     case 6: snprintf(buf, n, "storage-%02d", (int)sy_range(r, 1, 32)); break;
-    case 7: snprintf(buf, n, "r%02dn%02d", (int)sy_range(r, 1, 40), (int)sy_range(r, 1, 36)); break;
+    case 7: snprintf(buf, n, "r%02dn%02d", 1 + a % 40, 1 + b % 36); break;
     case 8: snprintf(buf, n, "node%04d", (int)sy_range(r, 1, 4000)); break;
-    case 9: snprintf(buf, n, "app-%c%c%c%c", 'a' + (int)sy_below(r, 26), 'a' + (int)sy_below(r, 26), '0' + (int)sy_below(r, 10), 'a' + (int)sy_below(r, 26)); break;
+    case 9: snprintf(buf, n, "app-%c%c%c%c", 'a' + a % 26, 'a' + b % 26, '0' + d % 10, 'a' + (a + b + d) % 26); break;
     case 10: snprintf(buf, n, "build-%02d", (int)sy_range(r, 1, 48)); break;
     default: snprintf(buf, n, "es-data-%02d", (int)sy_range(r, 1, 30)); break;
   }
@@ -152,7 +153,8 @@ void sy_host_make(sy_rng *r, int category, sy_host *h) {
   h->amd = p->amd;
   h->ncpu = (int)sy_range(r, p->threads_lo / 8, p->threads_hi / 8) * 8;
   h->nodes = p->nodes;
-  h->mem_kb = (uint64_t)sy_range(r, p->mem_gb_lo / 32, p->mem_gb_hi / 32) * 32 * 1048576 - (uint64_t)sy_range(r, 600, 9000) * 1024;
+  h->mem_kb = (uint64_t)sy_range(r, p->mem_gb_lo / 32, p->mem_gb_hi / 32) * 32 * 1048576;
+  h->mem_kb -= (uint64_t)sy_range(r, 600, 9000) * 1024;
   /* kernel: GPU fleets run Ubuntu or RHEL, RHEL 8 kernels are still common */
   h->k = &kernels[sy_below(r, SY_N_OF(kernels))];
   h->ngpu = p->ngpu;
@@ -228,7 +230,8 @@ void sy_host_make(sy_rng *r, int category, sy_host *h) {
   static const char *const nfs[] = {"nas01", "nas02.cluster.local", "10.%d.%d.%d", "filer-a", "isilon.corp.example.com",
                                     "home-nfs", "scratch.hpc.local", "netapp-svm1"};
   const char *ns = SY_PICK(r, nfs);
-  if (ns[0] == '1') snprintf(h->nfs_server, sizeof h->nfs_server, ns, (int)sy_range(r, 0, 255), (int)sy_range(r, 0, 255), (int)sy_range(r, 2, 254));
+  int i1 = (int)sy_range(r, 0, 255), i2 = (int)sy_range(r, 0, 255), i3 = (int)sy_range(r, 2, 254);
+  if (ns[0] == '1') snprintf(h->nfs_server, sizeof h->nfs_server, ns, i1, i2, i3);
   else snprintf(h->nfs_server, sizeof h->nfs_server, "%s", ns);
   static const char *const mnt[] = {"/home", "/scratch", "/data", "/shared", "/mnt/datasets", "/nfs/projects"};
   snprintf(h->nfs_mount, sizeof h->nfs_mount, "%s", SY_PICK(r, mnt));

@@ -47,6 +47,9 @@ uint64_t sy_logu(sy_rng *r, uint64_t lo, uint64_t hi);
 uint64_t sy_exp(sy_rng *r, uint64_t mean);
 /** Index drawn with the given non-negative integer weights. */
 int sy_weighted(sy_rng *r, const int *w, int n);
+/** n uniform integers v[i] in [lohi[2i], lohi[2i+1]], drawn in index order. C leaves the evaluation
+ *  order of function arguments open, so a call never draws twice in its arguments: draw first. */
+void sy_draws(sy_rng *r, int64_t *v, int n, const int64_t *lohi);
 /** FNV-1a hash of s mixed with salt. */
 uint64_t sy_hash(const char *s, uint64_t salt);
 

@@ -46,8 +46,13 @@ int64_t sy_range(sy_rng *r, int64_t lo, int64_t hi) {
   if (hi <= lo) return lo;
   uint64_t span = (uint64_t)(hi - lo) + 1;
   if (span <= 0xffffffffu) return lo + (int64_t)sy_below(r, (uint32_t)span);
-  uint64_t x = ((uint64_t)sy_u32(r) << 32) | sy_u32(r);
+  uint64_t x = (uint64_t)sy_u32(r) << 32;
+  x |= sy_u32(r);
   return lo + (int64_t)(x % span);
+}
+
+void sy_draws(sy_rng *r, int64_t *v, int n, const int64_t *lohi) {
+  for (int i = 0; i < n; i++) v[i] = sy_range(r, lohi[2 * i], lohi[2 * i + 1]);
 }
 
 bool sy_chance(sy_rng *r, double p) {

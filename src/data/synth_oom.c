@@ -16,36 +16,41 @@ static const char *const st_memcg[] = {"dump_stack_lvl", "dump_header", "oom_kil
 static void mem_info(sy_ctx *c) {
   uint64_t pages = c->h.mem_kb / 4;
   uint64_t anon = pages - pages / (uint64_t)sy_range(&c->r, 25, 80);
+  int64_t v[16];
   sy_out(c, SY_ROLE_N, "Mem-Info:");
-  sy_out(c, SY_ROLE_N, "active_anon:%llu inactive_anon:%llu isolated_anon:0", (unsigned long long)sy_range(&c->r, 1000, 90000),
-         (unsigned long long)anon);
-  sy_out(c, SY_ROLE_N, " active_file:%d inactive_file:%d isolated_file:%d", (int)sy_range(&c->r, 0, 900), (int)sy_range(&c->r, 0, 2000), (int)sy_range(&c->r, 0, 64));
-  sy_out(c, SY_ROLE_N, " unevictable:%d dirty:%d writeback:0", (int)sy_range(&c->r, 0, 8000), (int)sy_range(&c->r, 0, 40));
-  sy_out(c, SY_ROLE_N, " slab_reclaimable:%d slab_unreclaimable:%d", (int)sy_range(&c->r, 10000, 90000), (int)sy_range(&c->r, 50000, 900000));
-  sy_out(c, SY_ROLE_N, " mapped:%d shmem:%d pagetables:%d bounce:0", (int)sy_range(&c->r, 100, 9000), (int)sy_range(&c->r, 100, 90000), (int)sy_range(&c->r, 10000, 600000));
+  sy_draws(&c->r, v, 11, (const int64_t[]){1000, 90000, 0, 900, 0, 2000, 0, 64, 0, 8000, 0, 40, 10000, 90000, 50000, 900000, 100, 9000,
+                                           100, 90000, 10000, 600000});
+  sy_out(c, SY_ROLE_N, "active_anon:%lld inactive_anon:%llu isolated_anon:0", (long long)v[0], (unsigned long long)anon);
+  sy_out(c, SY_ROLE_N, " active_file:%lld inactive_file:%lld isolated_file:%lld", (long long)v[1], (long long)v[2], (long long)v[3]);
+  sy_out(c, SY_ROLE_N, " unevictable:%lld dirty:%lld writeback:0", (long long)v[4], (long long)v[5]);
+  sy_out(c, SY_ROLE_N, " slab_reclaimable:%lld slab_unreclaimable:%lld", (long long)v[6], (long long)v[7]);
+  sy_out(c, SY_ROLE_N, " mapped:%lld shmem:%lld pagetables:%lld bounce:0", (long long)v[8], (long long)v[9], (long long)v[10]);
   if (sy_newstyle(c)) sy_out(c, SY_ROLE_N, " kernel_misc_reclaimable:0");
-  sy_out(c, SY_ROLE_N, " free:%d free_pcp:%d free_cma:0", (int)sy_range(&c->r, 40000, 120000), (int)sy_range(&c->r, 0, 900));
-  for (int nd = 0; nd < c->h.nodes; nd++)
+  sy_draws(&c->r, v, 2, (const int64_t[]){40000, 120000, 0, 900});
+  sy_out(c, SY_ROLE_N, " free:%lld free_pcp:%lld free_cma:0", (long long)v[0], (long long)v[1]);
+  for (int nd = 0; nd < c->h.nodes; nd++) {
+    sy_draws(&c->r, v, 8, (const int64_t[]){1000, 90000, 0, 900, 0, 900, 0, 9000, 0, 9000, 0, 9000000, 9000, 90000, 10000, 900000});
     sy_out(c, SY_ROLE_N,
-           "Node %d active_anon:%dkB inactive_anon:%llukB active_file:%dkB inactive_file:%dkB unevictable:0kB isolated(anon):0kB "
-           "isolated(file):0kB mapped:%dkB dirty:0kB writeback:0kB shmem:%dkB shmem_thp: 0kB shmem_pmdmapped: 0kB anon_thp: %dkB "
-           "writeback_tmp:0kB kernel_stack:%dkB pagetables:%dkB all_unreclaimable? yes",
-           nd, (int)sy_range(&c->r, 1000, 90000), (unsigned long long)(anon * 4 / (uint64_t)c->h.nodes), (int)sy_range(&c->r, 0, 900),
-           (int)sy_range(&c->r, 0, 900), (int)sy_range(&c->r, 0, 9000), (int)sy_range(&c->r, 0, 9000), (int)sy_range(&c->r, 0, 9000000),
-           (int)sy_range(&c->r, 9000, 90000), (int)sy_range(&c->r, 10000, 900000));
+           "Node %d active_anon:%lldkB inactive_anon:%llukB active_file:%lldkB inactive_file:%lldkB unevictable:0kB isolated(anon):0kB "
+           "isolated(file):0kB mapped:%lldkB dirty:0kB writeback:0kB shmem:%lldkB shmem_thp: 0kB shmem_pmdmapped: 0kB anon_thp: %lldkB "
+           "writeback_tmp:0kB kernel_stack:%lldkB pagetables:%lldkB all_unreclaimable? yes",
+           nd, (long long)v[0], (unsigned long long)(anon * 4 / (uint64_t)c->h.nodes), (long long)v[1], (long long)v[2], (long long)v[3],
+           (long long)v[4], (long long)v[5], (long long)v[6], (long long)v[7]);
+  }
   sy_out(c, SY_ROLE_N, "Node 0 DMA free:11264kB min:0kB low:12kB high:24kB reserved_highatomic:0KB active_anon:0kB inactive_anon:0kB active_file:0kB "
          "inactive_file:0kB unevictable:0kB writepending:0kB present:15996kB managed:15360kB mlocked:0kB bounce:0kB free_pcp:0kB local_pcp:0kB free_cma:0kB");
   sy_out(c, SY_ROLE_N, "lowmem_reserve[]: 0 1426 %llu %llu %llu", (unsigned long long)(c->h.mem_kb / 1024 / (uint64_t)c->h.nodes),
          (unsigned long long)(c->h.mem_kb / 1024 / (uint64_t)c->h.nodes), (unsigned long long)(c->h.mem_kb / 1024 / (uint64_t)c->h.nodes));
   for (int nd = 0; nd < c->h.nodes; nd++) {
-    int minkb = (int)sy_range(&c->r, 40000, 90000);
-    sy_out(c, SY_ROLE_N, "Node %d Normal free:%dkB min:%dkB low:%dkB high:%dkB reserved_highatomic:%dKB active_anon:%dkB inactive_anon:%llukB "
-           "active_file:%dkB inactive_file:%dkB unevictable:0kB writepending:0kB present:%llukB managed:%llukB mlocked:0kB bounce:0kB "
-           "free_pcp:%dkB local_pcp:%dkB free_cma:0kB",
-           nd, minkb - (int)sy_range(&c->r, 0, 3000), minkb, minkb * 5 / 4, minkb * 3 / 2, (int)sy_range(&c->r, 0, 4) * 2048,
-           (int)sy_range(&c->r, 1000, 90000), (unsigned long long)(anon * 4 / (uint64_t)c->h.nodes), (int)sy_range(&c->r, 0, 900), (int)sy_range(&c->r, 0, 900),
-           (unsigned long long)(c->h.mem_kb / (uint64_t)c->h.nodes), (unsigned long long)(c->h.mem_kb / (uint64_t)c->h.nodes - 600000), (int)sy_range(&c->r, 0, 3000),
-           (int)sy_range(&c->r, 0, 300));
+    sy_draws(&c->r, v, 8, (const int64_t[]){40000, 90000, 0, 3000, 0, 4, 1000, 90000, 0, 900, 0, 900, 0, 3000, 0, 300});
+    int minkb = (int)v[0];
+    sy_out(c, SY_ROLE_N, "Node %d Normal free:%dkB min:%dkB low:%dkB high:%dkB reserved_highatomic:%dKB active_anon:%lldkB inactive_anon:%llukB "
+           "active_file:%lldkB inactive_file:%lldkB unevictable:0kB writepending:0kB present:%llukB managed:%llukB mlocked:0kB bounce:0kB "
+           "free_pcp:%lldkB local_pcp:%lldkB free_cma:0kB",
+           nd, minkb - (int)v[1], minkb, minkb * 5 / 4, minkb * 3 / 2, (int)v[2] * 2048, (long long)v[3],
+           (unsigned long long)(anon * 4 / (uint64_t)c->h.nodes), (long long)v[4], (long long)v[5],
+           (unsigned long long)(c->h.mem_kb / (uint64_t)c->h.nodes), (unsigned long long)(c->h.mem_kb / (uint64_t)c->h.nodes - 600000),
+           (long long)v[6], (long long)v[7]);
     sy_out(c, SY_ROLE_N, "lowmem_reserve[]: 0 0 0 0 0");
   }
   sy_out(c, SY_ROLE_N, "Node 0 DMA: 0*4kB 0*8kB 0*16kB 0*32kB 0*64kB 0*128kB 0*256kB 0*512kB 1*1024kB (U) 1*2048kB (M) 2*4096kB (M) = 11264kB");
@@ -103,8 +108,9 @@ static void task_table(sy_ctx *c, int rows, int vpid, const char *vcomm, uint64_
     pid += (int)sy_logu(&c->r, 1, 3000);
     int uid = sy_chance(&c->r, 0.5) ? 0 : SY_PICK(&c->r, ((const int[]){100, 101, 102, 103, 104, 998, 999, 1000, 1001, 65534}));
     int vm = (int)sy_logu(&c->r, 600, 9000000);
-    sy_out(c, SY_ROLE_N, "[%7d] %5d %5d %8d %8d %8d %8d         %5d %s", pid, uid, pid, vm, vm / (int)sy_range(&c->r, 2, 60),
-           (int)sy_range(&c->r, 10, 900) * 4096, 0, SY_PICK(&c->r, ((const int[]){0, 0, 0, -1000, -999, -250, -900, 200, 999})), sy_ucomm(c));
+    int rss = vm / (int)sy_range(&c->r, 2, 60), pt = (int)sy_range(&c->r, 10, 900) * 4096;
+    int adj = SY_PICK(&c->r, ((const int[]){0, 0, 0, -1000, -999, -250, -900, 200, 999}));
+    sy_out(c, SY_ROLE_N, "[%7d] %5d %5d %8d %8d %8d %8d         %5d %s", pid, uid, pid, vm, rss, pt, 0, adj, sy_ucomm(c));
   }
 }
 
@@ -116,9 +122,10 @@ void sy_oom_report(sy_ctx *c, bool global, int role, const char *comm, int pid, 
   const char *gfp = global ? SY_PICK(&c->r, ((const char *const[]){"0x1100cca(GFP_HIGHUSER_MOVABLE|__GFP_ZERO)", "0x100cca(GFP_HIGHUSER_MOVABLE)",
                                                                   "0x140cca(GFP_HIGHUSER_MOVABLE|__GFP_COMP)", "0xcc0(GFP_KERNEL)"}))
                            : "0xcc0(GFP_KERNEL)";
-  snprintf(pod, sizeof pod, "%08x_%04x_%04x_%04x_%08x%04x", sy_u32(&c->r), sy_below(&c->r, 65536), sy_below(&c->r, 65536), sy_below(&c->r, 65536),
-           sy_u32(&c->r), sy_below(&c->r, 65536));
-  snprintf(cont, sizeof cont, "%08x%08x%08x%08x", sy_u32(&c->r), sy_u32(&c->r), sy_u32(&c->r), sy_u32(&c->r));
+  unsigned w[10];
+  for (int i = 0; i < 10; i++) w[i] = sy_u32(&c->r);
+  snprintf(pod, sizeof pod, "%08x_%04x_%04x_%04x_%08x%04x", w[0], w[1] & 0xffff, w[1] >> 16, w[2] & 0xffff, w[3], w[2] >> 16);
+  snprintf(cont, sizeof cont, "%08x%08x%08x%08x", w[4], w[5], w[6], w[7]);
   if (h->containers == 2)
     snprintf(cg, sizeof cg, "/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod%s.slice/cri-containerd-%.32s.scope", pod, cont);
   else if (h->containers == 1)
@@ -150,10 +157,10 @@ void sy_oom_report(sy_ctx *c, bool global, int role, const char *comm, int pid, 
   else
     sy_out(c, role, "oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=%.40s,mems_allowed=%s,oom_memcg=%s,task_memcg=%s,task=%s,pid=%d,uid=%d",
            strrchr(cg, '/') + 1, mems, cg, cg, comm, pid, 1000);
+  int frss = (int)sy_range(&c->r, 0, 90000), srss = (int)sy_range(&c->r, 0, 900);
   sy_out(c, role, "%s: Killed process %d (%s) total-vm:%llukB, anon-rss:%llukB, file-rss:%dkB, shmem-rss:%dkB, UID:%d pgtables:%llukB oom_score_adj:%d",
          global ? "Out of memory" : "Memory cgroup out of memory", pid, comm, (unsigned long long)(vrss * 4 + vrss / 5),
-         (unsigned long long)(vrss * 4), (int)sy_range(&c->r, 0, 90000), (int)sy_range(&c->r, 0, 900), 1000,
-         (unsigned long long)(vrss / 64 + 4), adj);
+         (unsigned long long)(vrss * 4), frss, srss, 1000, (unsigned long long)(vrss / 64 + 4), adj);
   if (sy_chance(&c->r, 0.6)) {
     sy_wait(c, (uint64_t)sy_range(&c->r, 1000, 900000));
     sy_out(c, SY_ROLE_N, "oom_reaper: reaped process %d (%s), now anon-rss:0kB, file-rss:0kB, shmem-rss:0kB", pid, comm);
@@ -174,7 +181,8 @@ void sy_cause_oom(sy_ctx *c) {
   const char *hog = c->h.ngpu && sy_chance(&c->r, 0.6) ? sy_gpucomm(c) : SY_PICK(&c->r, ((const char *const[]){"java", "python3", "postgres", "mysqld", "elasticsearch", "node", "mongod", "redis-server"}));
   for (int k = 0; k < kills; k++) {
     sy_cause_begin(c);
-    sy_oom_report(c, true, SY_ROLE_C, k && sy_chance(&c->r, 0.3) ? sy_ucomm(c) : hog, sy_newpid(c), true);
+    const char *victim = k && sy_chance(&c->r, 0.3) ? sy_ucomm(c) : hog;
+    sy_oom_report(c, true, SY_ROLE_C, victim, sy_newpid(c), true);
     sy_cause_end(c);
     sy_wait(c, sy_logu(&c->r, 2, 240) * 1000000);
   }

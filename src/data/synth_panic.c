@@ -38,6 +38,8 @@ static const char *const st_ext4[] = {"dump_stack_lvl", "panic", "ext4_handle_er
                                       "entry_SYSCALL_64_after_hwframe", "@user"};
 static const char *const st_warn[] = {"dump_stack_lvl", "panic", "__warn.cold", "report_bug", "handle_bug",
                                       "exc_invalid_op", "asm_exc_invalid_op"};
+static const char *const st_kasan[] = {"dump_stack_lvl", "panic", "check_panic_on_warn.cold", "end_report.cold",
+                                       "kasan_report"};
 static const char *const st_vfs[] = {"dump_stack_lvl", "panic", "mount_block_root", "mount_root", "prepare_namespace",
                                      "kernel_init_freeable", "? rest_init", "kernel_init", "ret_from_fork"};
 static const char *const st_nmi[] = {"<NMI>", "dump_stack_lvl", "panic", "nmi_panic.cold", "unknown_nmi_error.cold",
@@ -68,7 +70,8 @@ void sy_panic(sy_ctx *c, int kind, const char *arg, int cpu, int pid, const char
     case SY_P_WARN:
       if (c->h.k->major >= 6) snprintf(msg, sizeof msg, "%s: panic_on_warn set ...", arg ? arg : "kernel");
       else snprintf(msg, sizeof msg, "panic_on_warn set ...");
-      st = st_warn, n = SY_N_OF(st_warn);
+      if (arg && !strcmp(arg, "KASAN")) st = st_kasan, n = SY_N_OF(st_kasan);
+      else st = st_warn, n = SY_N_OF(st_warn);
       break;
     case SY_P_VFS: snprintf(msg, sizeof msg, "VFS: Unable to mount root fs on unknown-block(%s)", arg ? arg : "0,0"); st = st_vfs, n = SY_N_OF(st_vfs); break;
     case SY_P_NMI_UNKNOWN: snprintf(msg, sizeof msg, "NMI: Not continuing"); st = st_nmi, n = SY_N_OF(st_nmi); break;

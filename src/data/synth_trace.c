@@ -118,7 +118,8 @@ void sy_trace(sy_ctx *c, const char *const *frames, int n) {
 uint64_t sy_kptr(sy_ctx *c) { return c->h.kbase + ((uint64_t)sy_range(&c->r, 0x100000, 0x7fffffff) << 6) * 8; }
 
 uint64_t sy_stackptr(sy_ctx *c) {
-  return c->h.vbase + ((uint64_t)sy_range(&c->r, 0, 0xfffff) << 14) + 0x3c00 + 8 * (uint64_t)sy_range(&c->r, 0, 0x7f);
+  uint64_t page = (uint64_t)sy_range(&c->r, 0, 0xfffff) << 14;
+  return c->h.vbase + page + 0x3c00 + 8 * (uint64_t)sy_range(&c->r, 0, 0x7f);
 }
 
 static uint64_t regval(sy_ctx *c, bool user) {
@@ -126,7 +127,10 @@ static uint64_t regval(sy_ctx *c, bool user) {
     switch (sy_below(&c->r, 6)) {
       case 0: case 1: return 0;
       case 2: return (uint64_t)sy_range(&c->r, 1, 0xffff);
-      case 3: return 0x7f0000000000ull + ((uint64_t)sy_range(&c->r, 0, 0xffffff) << 12) + sy_below(&c->r, 4096);
+      case 3: {
+        uint64_t page = (uint64_t)sy_range(&c->r, 0, 0xffffff) << 12;
+        return 0x7f0000000000ull + page + sy_below(&c->r, 4096);
+      }
       case 4: return 0x00005500000000ull + ((uint64_t)sy_range(&c->r, 0, 0xffffff) << 8);
       default: return sy_chance(&c->r, 0.5) ? 0xffffffffffffffdaull : 0x7ffc00000000ull + (uint64_t)sy_range(&c->r, 0, 0x3ffffffff);
     }
@@ -151,7 +155,9 @@ static void code_bytes(sy_ctx *c, char *buf, size_t n) {
   int bytes = 0;
   while (bytes < 64 && len + 24 < sizeof tmp) {
     char s[32];
-    snprintf(s, sizeof s, SY_PICK(&c->r, snip), sy_below(&c->r, 256), sy_below(&c->r, 256), sy_below(&c->r, 256));
+    const char *fmt = SY_PICK(&c->r, snip);
+    unsigned b0 = sy_below(&c->r, 256), b1 = sy_below(&c->r, 256), b2 = sy_below(&c->r, 256);
+    snprintf(s, sizeof s, fmt, b0, b1, b2);
     for (char *p = s; *p;) {
       if (bytes == 64) break;
       if (*p == ' ') {
@@ -170,36 +176,42 @@ static void code_bytes(sy_ctx *c, char *buf, size_t n) {
 void sy_regs(sy_ctx *c, int role, const char *rip_spec, bool user, uint64_t cr2) {
   char f[192], code[320];
   if (user) {
-    uint64_t ip = 0x7f0000000000ull + ((uint64_t)sy_range(&c->r, 0, 0xffffff) << 12) + sy_below(&c->r, 0x1000);
+    uint64_t ip = 0x7f0000000000ull + ((uint64_t)sy_range(&c->r, 0, 0xffffff) << 12);
+    ip += sy_below(&c->r, 0x1000);
     sy_out(c, role, "RIP: 0033:0x%llx", (unsigned long long)ip);
     if (sy_chance(&c->r, 0.4)) sy_out(c, SY_ROLE_N, "Code: Unable to access opcode bytes at RIP 0x%llx.", (unsigned long long)(ip - 42));
     else {
       code_bytes(c, code, sizeof code);
       sy_out(c, SY_ROLE_N, "Code: %s", code);
     }
-    sy_out(c, SY_ROLE_N, "RSP: 002b:00007ff%09llx EFLAGS: 00000246 ORIG_RAX: 00000000000000%02x",
-           (unsigned long long)sy_range(&c->r, 0, 0xfffffffff) & ~0xfull, (unsigned)sy_range(&c->r, 0, 0x60));
+    unsigned long long sp = (unsigned long long)sy_range(&c->r, 0, 0xfffffffff) & ~0xfull;
+    unsigned nr = (unsigned)sy_range(&c->r, 0, 0x60);
+    sy_out(c, SY_ROLE_N, "RSP: 002b:00007ff%09llx EFLAGS: 00000246 ORIG_RAX: 00000000000000%02x", sp, nr);
   } else {
     sy_frame(c, f, sizeof f, rip_spec);
     sy_out(c, role, "RIP: 0010:%s", f);
     code_bytes(c, code, sizeof code);
     sy_out(c, SY_ROLE_N, "Code: %s", code);
-    sy_out(c, SY_ROLE_N, "RSP: 0018:%016llx EFLAGS: %08x", (unsigned long long)sy_stackptr(c),
-           SY_PICK(&c->r, ((const unsigned[]){0x00010246, 0x00010282, 0x00000246, 0x00010206, 0x00010093, 0x00000202})));
+    unsigned long long sp = sy_stackptr(c);
+    unsigned fl = SY_PICK(&c->r, ((const unsigned[]){0x00010246, 0x00010282, 0x00000246, 0x00010206, 0x00010093, 0x00000202}));
+    sy_out(c, SY_ROLE_N, "RSP: 0018:%016llx EFLAGS: %08x", sp, fl);
   }
   static const char *const names[] = {"RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "R08",
                                       "R09", "R10", "R11", "R12", "R13", "R14", "R15"};
-  for (int i = 0; i < 15; i += 3)
-    sy_out(c, SY_ROLE_N, "%s: %016llx %s: %016llx %s: %016llx", names[i], (unsigned long long)regval(c, user), names[i + 1],
-           (unsigned long long)regval(c, user), names[i + 2], (unsigned long long)regval(c, user));
+  for (int i = 0; i < 15; i += 3) {
+    unsigned long long a = regval(c, user), b = regval(c, user), d = regval(c, user);
+    sy_out(c, SY_ROLE_N, "%s: %016llx %s: %016llx %s: %016llx", names[i], a, names[i + 1], b, names[i + 2], d);
+  }
   if (user) return;
-  sy_out(c, SY_ROLE_N, "FS:  %016llx(0000) GS:%016llx(0000) knlGS:0000000000000000",
-         sy_chance(&c->r, 0.5) ? 0ull : 0x7f0000000000ull + ((unsigned long long)sy_range(&c->r, 0, 0xffffff) << 12),
-         (unsigned long long)(c->h.kbase + 0x1000000000ull * (uint64_t)sy_range(&c->r, 1, 0x7f) + 0x40000ull * sy_range(&c->r, 0, 0xff)));
+  unsigned long long fs = sy_chance(&c->r, 0.5) ? 0ull : 0x7f0000000000ull + ((unsigned long long)sy_range(&c->r, 0, 0xffffff) << 12);
+  unsigned long long gs = c->h.kbase + 0x1000000000ull * (uint64_t)sy_range(&c->r, 1, 0x7f);
+  gs += 0x40000ull * (uint64_t)sy_range(&c->r, 0, 0xff);
+  sy_out(c, SY_ROLE_N, "FS:  %016llx(0000) GS:%016llx(0000) knlGS:0000000000000000", fs, gs);
   sy_out(c, SY_ROLE_N, "CS:  0010 DS: 0000 ES: 0000 CR0: 0000000080050033");
-  sy_out(c, SY_ROLE_N, "CR2: %016llx CR3: %016llx CR4: %016llx", (unsigned long long)cr2,
-         (unsigned long long)(((uint64_t)sy_range(&c->r, 0x100, 0x7fffff) << 12) | (sy_chance(&c->r, 0.5) ? 0x004 : 0x006)),
-         (unsigned long long)SY_PICK(&c->r, ((const uint64_t[]){0x00000000007706e0ull, 0x00000000003706e0ull, 0x0000000000770ef0ull, 0x0000000000350ee0ull})));
+  unsigned long long cr3 = (uint64_t)sy_range(&c->r, 0x100, 0x7fffff) << 12;
+  cr3 |= sy_chance(&c->r, 0.5) ? 0x004 : 0x006;
+  unsigned long long cr4 = SY_PICK(&c->r, ((const uint64_t[]){0x00000000007706e0ull, 0x00000000003706e0ull, 0x0000000000770ef0ull, 0x0000000000350ee0ull}));
+  sy_out(c, SY_ROLE_N, "CR2: %016llx CR3: %016llx CR4: %016llx", (unsigned long long)cr2, cr3, cr4);
   if (sy_newstyle(c) && sy_chance(&c->r, 0.6)) sy_out(c, SY_ROLE_N, "PKRU: 55555554");
 }
 
@@ -208,7 +220,10 @@ void sy_modules(sy_ctx *c) { sy_out(c, SY_ROLE_N, "Modules linked in: %s", c->h.
 void sy_end_trace(sy_ctx *c) {
   bool zero = c->h.k->major > 5 || (c->h.k->major == 5 && c->h.k->minor >= 18);
   if (zero) sy_out(c, SY_ROLE_N, "---[ end trace 0000000000000000 ]---");
-  else sy_out(c, SY_ROLE_N, "---[ end trace %08x%08x ]---", sy_u32(&c->r), sy_u32(&c->r));
+  else {
+    unsigned a = sy_u32(&c->r), b = sy_u32(&c->r);
+    sy_out(c, SY_ROLE_N, "---[ end trace %08x%08x ]---", a, b);
+  }
 }
 
 const char *sy_kthread(sy_ctx *c, char *buf, size_t n) {
