@@ -50,18 +50,27 @@ static inline uint64_t tail_word(const char *s, size_t k) {
   return w;
 }
 
+/* Token hash: 8-byte chunks from the token's start, then the 1..7 byte tail, then the length. */
+static inline uint64_t hash_step(uint64_t h, uint64_t w) {
+  h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+  return h ^ (h >> 29);
+}
+static inline uint64_t hash_end(uint64_t h, size_t n) {
+  h = mix64(h ^ (n * 0xff51afd7ed558ccdull));
+  return h ? h : 1;
+}
+#define HASH_SEED 0x9e3779b97f4a7c15ull
+
 uint64_t kp_drain_hash(const char *s, size_t n) {
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ (n * 0xff51afd7ed558ccdull);
+  uint64_t h = HASH_SEED;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     uint64_t w;
     memcpy(&w, s + i, 8);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 29;
+    h = hash_step(h, w);
   }
-  if (i < n) h = (h ^ tail_word(s + i, n - i)) * 0xbf58476d1ce4e5b9ull;
-  h = mix64(h);
-  return h ? h : 1;
+  if (i < n) h = hash_step(h, tail_word(s + i, n - i));
+  return hash_end(h, n);
 }
 
 static inline bool tok_eq(const char *a, uint32_t al, const char *b, uint32_t bl) {
@@ -92,6 +101,18 @@ static const uint8_t TK[256] = {
     ['3'] = TK_DIGIT, ['4'] = TK_DIGIT, ['5'] = TK_DIGIT, ['6'] = TK_DIGIT, ['7'] = TK_DIGIT, ['8'] = TK_DIGIT,
     ['9'] = TK_DIGIT, [0xC2] = TK_MAY, [0xE1] = TK_MAY, [0xE2] = TK_MAY, [0xE3] = TK_MAY};
 
+#define ONES 0x0101010101010101ull
+#define HIGH 0x8080808080808080ull
+/* Bytes that may be whitespace: < 0x21, or >= 0x80 (a Unicode space's lead byte). */
+static inline uint64_t maybe_space(uint64_t w) { return (((w - 0x21 * ONES) & ~w) | w) & HIGH; }
+/* Bytes '0'..'9' (among ASCII bytes). */
+static inline uint64_t digit_bytes(uint64_t w) {
+  uint64_t x = w & ~HIGH;
+  return ((0x3A + 127) * ONES - x) & ~w & (x + (127 - 0x2F) * ONES) & HIGH;
+}
+
+/* Splits as Python's str.split(), hashing and flagging digits on the way: eight bytes at a time
+ * while no byte can be a space; byte by byte (and hashing afterwards) near non-ASCII text. */
 static kp_status tokenize(kp_drain *d, const char *msg, size_t len, uint32_t *ntok) {
   const unsigned char *s = (const unsigned char *)msg;
   size_t i = 0, n = 0;
@@ -100,27 +121,53 @@ static kp_status tokenize(kp_drain *d, const char *msg, size_t len, uint32_t *nt
     while (i < len && (TK[s[i]] & (TK_SP | TK_MAY)) && (k = space_len(s, i, len))) i += k;
     if (i >= len) break;
     size_t a = i;
-    unsigned acc = 0;
-    for (; i < len; i++) {
+    uint64_t h = HASH_SEED, dig = 0;
+    bool hashed = true; /* h covers s[a..i) in whole chunks */
+    for (;;) {
+      if (hashed && i + 8 <= len) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        uint64_t sp = maybe_space(w);
+        if (!sp) {
+          dig |= digit_bytes(w);
+          h = hash_step(h, w);
+          i += 8;
+          continue;
+        }
+        size_t j = (size_t)__builtin_ctzll(sp) >> 3; /* bytes before the first candidate */
+        uint64_t keep = j ? (~0ull >> (64 - 8 * j)) : 0;
+        if (TK[s[i + j]] & TK_SP || space_len(s, i + j, len)) { /* the token ends inside this chunk */
+          dig |= digit_bytes(w) & keep;
+          if (j) h = hash_step(h, w & keep);
+          i += j;
+          break;
+        }
+        hashed = false; /* a non-space high byte: go on byte by byte and hash at the end */
+        dig |= digit_bytes(w) & keep;
+        i += j + 1;
+        continue;
+      }
+      if (i >= len) break;
       unsigned c = TK[s[i]];
       if ((c & (TK_SP | TK_MAY)) && ((c & TK_SP) || space_len(s, i, len))) break;
-      acc |= c;
+      dig |= c & TK_DIGIT;
+      i++;
+      hashed = false;
     }
-    bool digit = acc & TK_DIGIT;
     if (n == d->captok) {
       size_t c = d->captok ? 2 * d->captok : 64;
       kp_dtok *t = realloc(d->tok, c * sizeof *t);
       if (!t) return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
       d->tok = t;
-      uint64_t *h = realloc(d->mh, c * sizeof *h);
-      if (!h) return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
-      d->mh = h;
+      uint64_t *hh = realloc(d->mh, c * sizeof *hh);
+      if (!hh) return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
+      d->mh = hh;
       d->captok = c;
     }
     if (i - a > UINT32_MAX) return kp_fail(KP_ERR_INVALID, "drain: token longer than 4 GB");
     kp_dtok *t = &d->tok[n];
-    t->s = msg + a, t->len = (uint32_t)(i - a), t->digit = digit;
-    t->h = kp_drain_hash(t->s, t->len);
+    t->s = msg + a, t->len = (uint32_t)(i - a), t->digit = dig != 0;
+    t->h = hashed ? hash_end(h, i - a) : kp_drain_hash(t->s, t->len);
     d->mh[n] = t->h;
     n++;
   }

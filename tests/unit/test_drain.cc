@@ -171,6 +171,23 @@ TEST(Drain, MergesSimilarMessagesIntoATemplate) {
   EXPECT_EQ(m.add("  Connection   closed\tby 10.0.0.9 port 22 "), a);
 }
 
+TEST(Drain, SplitsLikePythonStrSplit) {
+  Miner m(1.0, 3);
+  // ASCII whitespace, \x1c-\x1f, NBSP, U+3000 and U+2003 separate tokens; other non-ASCII text does not
+  int a = m.add("a\x1c" "b\xc2\xa0" "c\xe3\x80\x80" "d\xe2\x80\x83" "\xc3\xa9t\xc3\xa9 \t\r\n\v\f z");
+  EXPECT_EQ(m.tpl(a), "a b c d \xc3\xa9t\xc3\xa9 z");
+  // the same token hashes alike whether it is read eight bytes at a time or byte by byte (near the end)
+  int b = m.add("foo abcdefghij");
+  EXPECT_EQ(m.add("foo abcdefghij         "), b);
+  EXPECT_EQ(m.add("foo\tabcdefghij"), b);
+  int c = m.add("x \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 y");
+  EXPECT_EQ(m.add("x \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 y         "), c);
+  // tokens of exactly 8 and 16 bytes, digits anywhere
+  int e = m.add("abcdefgh 0123456789abcdef end");
+  EXPECT_EQ(m.add("abcdefgh 0123456789abcdef end"), e);
+  EXPECT_EQ(m.tpl(e), "abcdefgh 0123456789abcdef end");
+}
+
 TEST(Drain, ThresholdIsInclusiveAndWildcardsDoNotCount) {
   {
     Miner m(0.5);
