@@ -9,7 +9,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "kprca/kprca.h"
+#include "kprca/activation.h"
+#include "kprca/device.h"
+#include "kprca/dropout.h"
+#include "kprca/elementwise.h"
+#include "kprca/index.h"
+#include "kprca/layernorm.h"
+#include "kprca/loss.h"
+#include "kprca/matmul.h"
+#include "kprca/optim.h"
+#include "kprca/pool.h"
+#include "kprca/reduce.h"
+#include "kprca/rng.h"
+#include "kprca/schedule.h"
+#include "kprca/segment.h"
+#include "kprca/softmax.h"
+#include "kprca/sparse.h"
+#include "kprca/status.h"
+#include "kprca/tensor.h"
+#include "kprca/version.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
