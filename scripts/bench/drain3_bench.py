@@ -64,9 +64,13 @@ def main():
     t_read = time.perf_counter() - t0
 
     tm = miner(masks, a.sim, a.depth)
-    t0 = time.perf_counter()
-    for c in contents:
+    t0 = last = time.perf_counter()
+    for i, c in enumerate(contents):
         tm.add_log_message(c)
+        if (i + 1) % 100000 == 0:
+            t = time.perf_counter()
+            print("drain3: %d lines, %.0f lines/s over the last 100000" % (i + 1, 100000 / (t - last)), file=sys.stderr, flush=True)
+            last = t
     t_mine = time.perf_counter() - t0
     n = len(contents)
     print("lines %d clusters %d mine_seconds %.3f mine_lines_per_s %.0f end_to_end_seconds %.3f end_to_end_lines_per_s %.0f"

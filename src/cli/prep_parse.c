@@ -20,6 +20,7 @@
 
 #define DEFAULT_MASKS_TAG "@kernel-defaults/1"
 #define MAX_MASKS 256
+#define ROWS_IN_MEMORY ((size_t)512 << 20) /* rows kept in memory up to this; beyond, in a scratch file */
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -60,13 +61,22 @@ typedef struct out {
   char *buf;
   size_t n, cap;
   bool err;
+  size_t grow_max; /* a malloc'd buffer that grows up to this size before it is written out */
+  bool flushed;    /* something went to f */
 } out;
 
 static void out_flush(out *o) {
   if (o->n && fwrite(o->buf, 1, o->n, o->f) != o->n) o->err = true;
+  if (o->n) o->flushed = true;
   o->n = 0;
 }
 static inline void out_put(out *o, const char *s, size_t n) {
+  if (o->n + n > o->cap && o->cap < o->grow_max) {
+    size_t c = o->cap;
+    while (c < o->n + n && c < o->grow_max) c *= 2;
+    char *q = realloc(o->buf, c);
+    if (q) o->buf = q, o->cap = c;
+  }
   if (o->n + n > o->cap) {
     out_flush(o);
     if (n > o->cap) {
@@ -302,6 +312,9 @@ typedef struct run {
   int64_t *occ;
   int32_t *order;
   char *base;
+  char *rows_mem; /* the rows' first columns, when they fit in memory (else in the scratch file) */
+  size_t rows_len;
+  bool rows_spilled;
 } run;
 
 static void cleanup(run *r) {
@@ -313,7 +326,7 @@ static void cleanup(run *r) {
   kp_logformat_free(r->fmt);
   kp_masker_free(r->mask);
   kp_drain_free(r->drain);
-  free(r->cl), free(r->ev), free(r->occ), free(r->order), free(r->base);
+  free(r->cl), free(r->ev), free(r->occ), free(r->order), free(r->base), free(r->rows_mem);
 }
 
 /* mkdir -p */
@@ -375,8 +388,10 @@ static int prepare(run *r) {
 static int mine(run *r, int64_t *nlines, int64_t *nunmatched) {
   int nf = kp_logformat_nfields(r->fmt), ci = kp_logformat_find(r->fmt, "Content");
   kp_span sp[64];
-  char buf[1 << 16], ubuf[1 << 16];
-  out rows = {r->rows.f, buf, 0, sizeof buf, false}, un = {r->unmatched.f, ubuf, 0, sizeof ubuf, false};
+  char ubuf[1 << 16];
+  out un = {r->unmatched.f, ubuf, 0, sizeof ubuf, false, 0, false};
+  out rows = {r->rows.f, malloc(1 << 20), 0, 1 << 20, false, ROWS_IN_MEMORY, false};
+  if (!rows.buf) return fail(1, "out of memory");
   out_str(&un, "LineId,Line\n");
   double t0 = now_s(), last = t0;
   int64_t lines = 0, unmatched = 0, repl = 0, bytes = 0, repaired_lines = 0;
@@ -430,7 +445,9 @@ static int mine(run *r, int64_t *nlines, int64_t *nunmatched) {
     }
     out_put(&rows, "\n", 1);
   }
-  out_flush(&rows), out_flush(&un);
+  if (rows.flushed) out_flush(&rows); /* spilled: the scratch file holds them all */
+  out_flush(&un);
+  r->rows_mem = rows.buf, r->rows_len = rows.flushed ? 0 : rows.n, r->rows_spilled = rows.flushed;
   if (rows.err || un.err) return fail(1, "--output %s: write error: %s", r->o.output, strerror(errno));
   kp_line_stats st = kp_line_reader_stats(r->in);
   const char *in = r->o.input;
@@ -447,7 +464,18 @@ static int mine(run *r, int64_t *nlines, int64_t *nunmatched) {
   return 0;
 }
 
-/* Pass 2: events, the templates file, then the structured file from the scratch rows. */
+/* Writes the complete rows in buf[0..n) with their event cells; *used gets the bytes consumed. */
+static size_t emit_rows(out *s, const run *r, char **cells, const char *buf, size_t n, size_t row, size_t *used) {
+  size_t a = 0;
+  for (const char *nl; row < r->ncl && (nl = memchr(buf + a, '\n', n - a)) != NULL; a = (size_t)(nl - buf) + 1) {
+    out_put(s, buf + a, (size_t)(nl - (buf + a)));
+    out_str(s, cells[r->ev[r->cl[row++]]]);
+  }
+  if (used) *used = a;
+  return row;
+}
+
+/* Pass 2: events, the templates file, then the structured file from the rows of pass 1. */
 static int write_outputs(run *r) {
   size_t nc = kp_drain_count(r->drain);
   r->ev = malloc((nc + 1) * sizeof *r->ev);
@@ -461,7 +489,7 @@ static int write_outputs(run *r) {
     if (!r->occ[e]++) r->order[norder++] = e; /* first-appearance order, as pandas' unique() */
   }
   char buf[1 << 16], id[32];
-  out t = {r->templates.f, buf, 0, sizeof buf, false};
+  out t = {r->templates.f, buf, 0, sizeof buf, false, 0, false};
   out_str(&t, "EventId,EventTemplate,Occurrences\n");
   for (size_t k = 0; k < norder; k++) {
     int32_t e = r->order[k];
@@ -477,7 +505,7 @@ static int write_outputs(run *r) {
   if (t.err) return fail(1, "--output %s: write error: %s", r->o.output, strerror(errno));
 
   char obuf[1 << 16];
-  out s = {r->structured.f, obuf, 0, sizeof obuf, false};
+  out s = {r->structured.f, obuf, 0, sizeof obuf, false, 0, false};
   out_str(&s, "LineId");
   for (int k = 0; k < kp_logformat_nfields(r->fmt); k++) {
     out_put(&s, ",", 1);
@@ -503,23 +531,20 @@ static int write_outputs(run *r) {
     cell[n] = 0;
     cells[e] = cell;
   }
-  if (!rc) {
+  size_t row = 0;
+  if (!rc && !r->rows_spilled) row = emit_rows(&s, r, cells, r->rows_mem, r->rows_len, row, NULL);
+  if (!rc && r->rows_spilled) {
     rewind(r->rows.f);
-    size_t cap = 1 << 20, have = 0, row = 0;
+    size_t cap = 1 << 20, have = 0;
     char *rb = malloc(cap);
     if (!rb) rc = fail(1, "out of memory");
     while (!rc) {
-      size_t k = fread(rb + have, 1, cap - have, r->rows.f);
+      size_t k = fread(rb + have, 1, cap - have, r->rows.f), used;
       if (k == 0 && have == 0) break;
       have += k;
-      size_t a = 0;
-      for (char *nl; (nl = memchr(rb + a, '\n', have - a)) != NULL; a = (size_t)(nl - rb) + 1) {
-        if (row >= r->ncl) break;
-        out_put(&s, rb + a, (size_t)(nl - (rb + a)));
-        out_str(&s, cells[r->ev[r->cl[row++]]]);
-      }
-      memmove(rb, rb + a, have - a);
-      have -= a;
+      row = emit_rows(&s, r, cells, rb, have, row, &used);
+      memmove(rb, rb + used, have - used);
+      have -= used;
       if (k == 0) break;
       if (have == cap) {
         char *q = realloc(rb, cap *= 2);
@@ -528,8 +553,9 @@ static int write_outputs(run *r) {
       }
     }
     free(rb);
-    if (!rc && (row != r->ncl || ferror(r->rows.f))) rc = fail(1, "scratch file: read error");
+    if (!rc && ferror(r->rows.f)) rc = fail(1, "scratch file: read error");
   }
+  if (!rc && row != r->ncl) rc = fail(1, "scratch rows: %zu of %zu read back", row, r->ncl);
   for (size_t i = 0; i < nc; i++) free(cells[i]);
   free(cells);
   out_flush(&s);
