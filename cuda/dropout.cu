@@ -4,27 +4,14 @@
 #include "common.cuh"
 #include "kprca/rng.h"
 
-/* Word w of a Philox block as kp_philox_uniform turns it into [0, 1). */
-__device__ __forceinline__ float word_uniform(uint32_t u) { return (float)(u >> 8) * (1.0f / 16777216.0f); }
-
-__device__ __forceinline__ kp_u32x4 block_at(uint64_t seed, uint64_t offset, int64_t q) {
-  uint64_t c = offset + (uint64_t)q;
-  kp_u32x4 ctr;
-  ctr.v[0] = (uint32_t)c;
-  ctr.v[1] = (uint32_t)(c >> 32);
-  ctr.v[2] = 0;
-  ctr.v[3] = 0;
-  return kp_philox4x32_10(ctr, (uint32_t)seed, (uint32_t)(seed >> 32));
-}
-
 /* y = keep ? x s : 0 (y may alias x: each element is read, then written, by one thread). */
 __global__ void dropout_fwd_k(float *y, const float *x, int64_t n, float p, float s, uint64_t seed, uint64_t offset) {
   int64_t nq = (n + 3) / 4;
   for (int64_t q = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; q < nq; q += (int64_t)blockDim.x * gridDim.x) {
-    kp_u32x4 r = block_at(seed, offset, q);
+    kp_u32x4 r = kp_philox_block(seed, offset + (uint64_t)q);
     for (int w = 0; w < 4; w++) {
       int64_t i = 4 * q + w;
-      if (i < n) y[i] = word_uniform(r.v[w]) >= p ? __fmul_rn(x[i], s) : 0.0f;
+      if (i < n) y[i] = kp_u32_to_uniform(r.v[w]) >= p ? __fmul_rn(x[i], s) : 0.0f;
     }
   }
 }
@@ -33,10 +20,10 @@ __global__ void dropout_fwd_k(float *y, const float *x, int64_t n, float p, floa
 __global__ void dropout_bwd_k(float *dx, const float *dy, int64_t n, float p, float s, uint64_t seed, uint64_t offset) {
   int64_t nq = (n + 3) / 4;
   for (int64_t q = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; q < nq; q += (int64_t)blockDim.x * gridDim.x) {
-    kp_u32x4 r = block_at(seed, offset, q);
+    kp_u32x4 r = kp_philox_block(seed, offset + (uint64_t)q);
     for (int w = 0; w < 4; w++) {
       int64_t i = 4 * q + w;
-      if (i < n && word_uniform(r.v[w]) >= p) dx[i] = __fadd_rn(dx[i], __fmul_rn(dy[i], s));
+      if (i < n && kp_u32_to_uniform(r.v[w]) >= p) dx[i] = __fadd_rn(dx[i], __fmul_rn(dy[i], s));
     }
   }
 }
