@@ -135,3 +135,18 @@ kp_status kp_conv_bwd(kp_conv *c, kp_params *p, const kp_gnn_graph *g, const kp_
   }
   return KP_ERR_INTERNAL;
 }
+
+/* Workspace of GCN and SAGE: h and dh of the width the layer propagates (in or out, whichever is first). */
+kp_status kp_conv_plan_hidden(kp_conv *c, const kp_gnn_graph *g) {
+  int64_t n = g->num_nodes, width = c->transform_first ? c->o.out_dim : c->o.in_dim;
+  if (kp_arena_ready(&c->arena, n, 0, 0)) return KP_OK;
+  for (;;) {
+    kp_plan pl;
+    bool again;
+    kp_plan_begin(&pl, &c->arena, g->device);
+    kp_plan_take(&pl, &c->h, KP_F32, n, width);
+    kp_plan_take(&pl, &c->dh, KP_F32, n, width);
+    KP_TRY(kp_plan_end(&pl, &again, n, 0, 0));
+    if (!again) return KP_OK;
+  }
+}

@@ -25,25 +25,11 @@ static void pick(const kp_conv *c, const kp_gnn_graph *g, const kp_csr **a, cons
   }
 }
 
-static kp_status plan(kp_conv *c, const kp_gnn_graph *g) {
-  int64_t n = g->num_nodes, width = c->transform_first ? c->o.out_dim : c->o.in_dim;
-  if (kp_arena_ready(&c->arena, n, 0, 0)) return KP_OK;
-  for (;;) {
-    kp_plan pl;
-    bool again;
-    kp_plan_begin(&pl, &c->arena, g->device);
-    kp_plan_take(&pl, &c->h, KP_F32, n, width);
-    kp_plan_take(&pl, &c->dh, KP_F32, n, width);
-    KP_TRY(kp_plan_end(&pl, &again, n, 0, 0));
-    if (!again) return KP_OK;
-  }
-}
-
 kp_status kp_gcn_fwd(kp_conv *c, const kp_params *p, const kp_gnn_graph *g, const kp_tensor *x, kp_tensor *y) {
   const kp_csr *a;
   const kp_tensor *w;
   pick(c, g, &a, &w);
-  KP_TRY(plan(c, g));
+  KP_TRY(kp_conv_plan_hidden(c, g));
   kp_tensor W = kp_pv(p, c->p_lin), b = kp_pv(p, c->p_bias);
   if (c->transform_first) {
     KP_TRY(kp_linear_fwd(&c->h, NULL, x, &W, NULL, KP_ACT_NONE, 0.0f));

@@ -37,6 +37,8 @@ static inline kp_tensor kp_pg(const kp_params *p, int i) {
 const char *kp_param_name(char *buf, size_t n, const char *prefix, const char *name);
 
 /* Per-layer entry points behind kp_conv_fwd / kp_conv_bwd. */
+/** Sizes the h / dh workspace shared by GCN and SAGE for graph g. */
+kp_status kp_conv_plan_hidden(kp_conv *c, const kp_gnn_graph *g);
 kp_status kp_gcn_init(kp_conv *c, kp_params *p, const char *prefix);
 kp_status kp_gcn_fwd(kp_conv *c, const kp_params *p, const kp_gnn_graph *g, const kp_tensor *x, kp_tensor *y);
 kp_status kp_gcn_bwd(kp_conv *c, kp_params *p, const kp_gnn_graph *g, const kp_tensor *x, const kp_tensor *dy,

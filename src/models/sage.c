@@ -18,22 +18,8 @@ kp_status kp_sage_init(kp_conv *c, kp_params *p, const char *prefix) {
   return KP_OK;
 }
 
-static kp_status plan(kp_conv *c, const kp_gnn_graph *g) {
-  int64_t n = g->num_nodes, width = c->transform_first ? c->o.out_dim : c->o.in_dim;
-  if (kp_arena_ready(&c->arena, n, 0, 0)) return KP_OK;
-  for (;;) {
-    kp_plan pl;
-    bool again;
-    kp_plan_begin(&pl, &c->arena, g->device);
-    kp_plan_take(&pl, &c->h, KP_F32, n, width);
-    kp_plan_take(&pl, &c->dh, KP_F32, n, width);
-    KP_TRY(kp_plan_end(&pl, &again, n, 0, 0));
-    if (!again) return KP_OK;
-  }
-}
-
 kp_status kp_sage_fwd(kp_conv *c, const kp_params *p, const kp_gnn_graph *g, const kp_tensor *x, kp_tensor *y) {
-  KP_TRY(plan(c, g));
+  KP_TRY(kp_conv_plan_hidden(c, g));
   kp_tensor Wl = kp_pv(p, c->p_lin), Wr = kp_pv(p, c->p_lin_r), b = kp_pv(p, c->p_bias);
   if (c->transform_first) {
     KP_TRY(kp_linear_fwd(&c->h, NULL, x, &Wl, NULL, KP_ACT_NONE, 0.0f));
