@@ -38,4 +38,6 @@
 #include "kprca/config.h"
 #include "kprca/params.h"
 #include "kprca/gnn.h"
+#include "kprca/metrics.h"
+#include "kprca/checkpoint.h"
 #endif
