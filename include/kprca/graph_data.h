@@ -48,6 +48,9 @@ kp_status kp_graph_data_validate(const kp_graph_data *g, const char *where);
 kp_status kp_graph_data_load(const char *path, kp_graph_data *g);
 /** Validates g and writes it atomically to path (an existing file is replaced only on success). */
 kp_status kp_graph_data_save(const char *path, const kp_graph_data *g);
+/** Validates g and writes it into h, a file being written (kp_h5_create), so that a caller can add
+ *  datasets of its own (which readers ignore) before kp_h5_commit. */
+kp_status kp_graph_data_write(kp_h5 *h, const kp_graph_data *g);
 /** Frees every array and clears g; NULL is fine. */
 void kp_graph_data_free(kp_graph_data *g);
 /** "node" or "graph". */

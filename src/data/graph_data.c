@@ -270,6 +270,11 @@ static kp_status save(kp_h5 *h, const kp_graph_data *g) {
   return kp_h5_write_strings(h, "labels/names", g->label_names.n, (const char *const *)g->label_names.s);
 }
 
+kp_status kp_graph_data_write(kp_h5 *h, const kp_graph_data *g) {
+  KP_TRY(kp_graph_data_validate(g, kp_h5_path(h)));
+  return save(h, g);
+}
+
 kp_status kp_graph_data_save(const char *path, const kp_graph_data *g) {
   KP_TRY(kp_graph_data_validate(g, path));
   kp_h5 *h;
