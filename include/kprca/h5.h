@@ -12,9 +12,10 @@ extern "C" {
 #endif
 
 /* Element types of numeric datasets (stored little-endian). */
-typedef enum kp_h5_type { KP_H5_F32 = 0, KP_H5_I32 = 1, KP_H5_I64 = 2, KP_H5_I8 = 3 } kp_h5_type;
+typedef enum kp_h5_type { KP_H5_F32 = 0, KP_H5_I32 = 1, KP_H5_I64 = 2, KP_H5_I8 = 3, KP_H5_F64 = 4 } kp_h5_type;
 
-#define KP_H5_MAX_DIMS 2
+#define KP_H5_MAX_DIMS 2 /* ranks kp_h5_shape reports (the dataset files' arrays) */
+#define KP_H5_MAX_RANK 4 /* ranks kp_h5_write, kp_h5_read and kp_h5_shape_nd handle (e.g. model parameters) */
 #define KP_H5_GZIP_LEVEL 4 /* h5py's default gzip level */
 
 /* An open HDF5 file, either being written (kp_h5_create) or read (kp_h5_open). */
@@ -33,7 +34,7 @@ kp_status kp_strings_copy(kp_strings *dst, int64_t n, const char *const *src);
 void kp_strings_free(kp_strings *s);
 /** Bytes of a element type. */
 int kp_h5_type_size(kp_h5_type t);
-/** Name of an element type ("f32", "i32", "i64", "i8"). */
+/** Name of an element type ("f32", "i32", "i64", "i8", "f64"). */
 const char *kp_h5_type_name(kp_h5_type t);
 
 /** Starts writing path: the data goes to "path.tmp-XXXXXX" in the same folder until kp_h5_commit.
@@ -52,8 +53,8 @@ void kp_h5_close(kp_h5 *h);
 /** The path given at create/open (used in messages). */
 const char *kp_h5_path(const kp_h5 *h);
 
-/** Writes a 1-D or 2-D numeric dataset (chunked, shuffle + gzip). name may hold groups
- *  ("labels/ids"), created as needed. data holds shape[0]*...*shape[ndim-1] elements of type t. */
+/** Writes a numeric dataset of rank 1..KP_H5_MAX_RANK (chunked, shuffle + gzip; see kp_h5_set_gzip).
+ *  name may hold groups ("labels/ids"), created as needed. data holds shape[0]*...*shape[ndim-1] elements of type t. */
 kp_status kp_h5_write(kp_h5 *h, const char *name, kp_h5_type t, int ndim, const int64_t *shape, const void *data);
 /** Writes n strings as a 1-D variable-length UTF-8 string dataset (chunked, gzip). Invalid UTF-8 is
  *  written repaired (U+FFFD), so h5py always decodes it. */
@@ -69,7 +70,7 @@ bool kp_h5_exists(kp_h5 *h, const char *name);
 kp_status kp_h5_shape(kp_h5 *h, const char *name, int *ndim, int64_t *shape);
 /** Reads a numeric dataset of rank ndim into a new malloc'd buffer of type t (caller frees *data);
  *  shape receives ndim sizes. Integers of any width/sign convert to integer types when every value
- *  fits (else an error naming the position); integers and floats convert to f32; boolean enums (as
+ *  fits (else an error naming the position); integers and floats convert to f32 and f64; boolean enums (as
  *  h5py writes numpy bool) read as integers; floats never read as integers. */
 kp_status kp_h5_read(kp_h5 *h, const char *name, kp_h5_type t, int ndim, int64_t *shape, void **data);
 /** Reads a 1-D string dataset (variable or fixed length) into out; invalid UTF-8 is repaired (U+FFFD). */
@@ -81,6 +82,23 @@ kp_status kp_h5_get_attr_int(kp_h5 *h, const char *obj, const char *key, int64_t
 /** Checks the file's root attributes: format == expect_format and 1 <= version <= max_version;
  *  *version (may be NULL) receives the version. Errors name the file and the attribute. */
 kp_status kp_h5_check_format(kp_h5 *h, const char *expect_format, int64_t max_version, int64_t *version);
+
+/** Sets the gzip level (0..9) of the numeric datasets written from now on; 0 stores them uncompressed and
+ *  unfiltered (contiguous), for data that does not compress, such as trained weights. Default KP_H5_GZIP_LEVEL. */
+kp_status kp_h5_set_gzip(kp_h5 *h, int level);
+/** The rank (0..KP_H5_MAX_RANK; 0 for a scalar) and dimensions of dataset name; shape holds KP_H5_MAX_RANK entries. */
+kp_status kp_h5_shape_nd(kp_h5 *h, const char *name, int *ndim, int64_t *shape);
+/** Writes one number of type t (read from *value) as a scalar (rank 0) dataset, as h5py writes a numpy scalar. */
+kp_status kp_h5_write_scalar(kp_h5 *h, const char *name, kp_h5_type t, const void *value);
+/** Reads a scalar dataset into *value of type t: integers into integer types (a uint64 into i64 keeps its bit
+ *  pattern; other values must fit), integers and floats into f32/f64; floats never into integers. */
+kp_status kp_h5_read_scalar(kp_h5 *h, const char *name, kp_h5_type t, void *value);
+/** Writes a text as a scalar variable-length UTF-8 string dataset (invalid UTF-8 written repaired). */
+kp_status kp_h5_write_text(kp_h5 *h, const char *name, const char *text);
+/** Reads a scalar string dataset (variable or fixed length) into a new malloc'd string (caller frees). */
+kp_status kp_h5_read_text(kp_h5 *h, const char *name, char **text);
+/** Names of the direct members (datasets and groups) of group ("/" = the file), in name order. */
+kp_status kp_h5_list(kp_h5 *h, const char *group, kp_strings *names);
 
 #ifdef __cplusplus
 }

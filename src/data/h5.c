@@ -18,6 +18,7 @@ struct kp_h5 {
   int fd; /* writing: the temporary file, kept open for fsync; -1 when reading */
   char *path;
   char *tmp; /* writing: the temporary name; NULL when reading */
+  int gzip;  /* writing: gzip level of numeric datasets, 0 = unfiltered */
 };
 
 /* ---- error translation ------------------------------------------------------------------- */
@@ -128,13 +129,13 @@ void kp_strings_free(kp_strings *s) {
 }
 
 int kp_h5_type_size(kp_h5_type t) {
-  static const int sz[] = {4, 4, 8, 1};
-  return (unsigned)t < 4 ? sz[t] : 0;
+  static const int sz[] = {4, 4, 8, 1, 8};
+  return (unsigned)t < 5 ? sz[t] : 0;
 }
 
 const char *kp_h5_type_name(kp_h5_type t) {
-  static const char *nm[] = {"f32", "i32", "i64", "i8"};
-  return (unsigned)t < 4 ? nm[t] : "?";
+  static const char *nm[] = {"f32", "i32", "i64", "i8", "f64"};
+  return (unsigned)t < 5 ? nm[t] : "?";
 }
 
 /* ---- files -------------------------------------------------------------------------------- */
@@ -194,9 +195,19 @@ kp_status kp_h5_create(const char *path, kp_h5 **out) {
     return s;
   }
   H5Pclose(fapl);
+  h->gzip = KP_H5_GZIP_LEVEL;
   *out = h;
   return KP_OK;
 }
+
+kp_status kp_h5_set_gzip(kp_h5 *h, int level) {
+  if (!h->tmp) return kp_fail(KP_ERR_INVALID, "%s: set_gzip: the file is open for reading", h->path);
+  if (level < 0 || level > 9) return kp_fail(KP_ERR_INVALID, "%s: gzip level %d out of range (0..9)", h->path, level);
+  h->gzip = level;
+  return KP_OK;
+}
+
+int kp_h5_gzip_(const kp_h5 *h) { return h->gzip; }
 
 kp_status kp_h5_commit(kp_h5 *h) {
   kp_h5_quiet_();
@@ -432,4 +443,48 @@ bool kp_h5_exists(kp_h5 *h, const char *name) {
   H5Eclear2(H5E_DEFAULT);
   free(buf);
   return ok;
+}
+
+typedef struct {
+  char **names;
+  int64_t n, cap;
+  bool nomem;
+} list_ctx;
+
+static herr_t list_cb(hid_t g, const char *name, const H5L_info_t *info, void *p) {
+  (void)g, (void)info;
+  list_ctx *c = p;
+  if (c->n == c->cap) {
+    int64_t cap = c->cap ? 2 * c->cap : 16;
+    char **v = realloc(c->names, sizeof *v * (size_t)cap);
+    if (!v) return (c->nomem = true), -1;
+    c->names = v, c->cap = cap;
+  }
+  if (!(c->names[c->n] = strdup(name))) return (c->nomem = true), -1;
+  c->n++;
+  return 0;
+}
+
+kp_status kp_h5_list(kp_h5 *h, const char *group, kp_strings *names) {
+  kp_h5_quiet_();
+  memset(names, 0, sizeof *names);
+  if (!kp_h5_exists(h, group)) return kp_fail(KP_ERR_FORMAT, "%s: group '%s' missing", h->path, group);
+  hid_t g = H5Gopen2(h->file, group, H5P_DEFAULT);
+  if (g < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return kp_fail(KP_ERR_FORMAT, "%s: '%s' is not a group", h->path, group);
+  }
+  list_ctx c = {0};
+  hsize_t idx = 0;
+  herr_t e = H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, list_cb, &c);
+  kp_status s = KP_OK;
+  if (c.nomem)
+    s = kp_fail(KP_ERR_NOMEM, "%s: group '%s': out of memory", h->path, group);
+  else if (e < 0)
+    s = kp_h5_fail_(KP_ERR_FORMAT, h, group, "cannot list the members");
+  H5Gclose(g);
+  if (s == KP_OK) s = kp_strings_build_(names, c.n, (const char *const *)c.names, NULL, false);
+  for (int64_t i = 0; i < c.n; i++) free(c.names[i]);
+  free(c.names);
+  return s;
 }

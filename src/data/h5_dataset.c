@@ -19,6 +19,8 @@ static hid_t mem_type(kp_h5_type t) {
       return H5T_NATIVE_INT64;
     case KP_H5_I8:
       return H5T_NATIVE_INT8;
+    case KP_H5_F64:
+      return H5T_NATIVE_DOUBLE;
   }
   return -1;
 }
@@ -33,23 +35,26 @@ static hid_t file_type(kp_h5_type t) {
       return H5T_STD_I64LE;
     case KP_H5_I8:
       return H5T_STD_I8LE;
+    case KP_H5_F64:
+      return H5T_IEEE_F64LE;
   }
   return -1;
 }
 
 static hsize_t clamp(hsize_t v, hsize_t lo, hsize_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
-/* Creates dataset name of file type ft and the given shape, chunked (~256 KiB) with shuffle + gzip. */
+/* Creates dataset name of file type ft and the given shape, chunked (~256 KiB) with shuffle + gzip
+ * (contiguous and unfiltered when the file's gzip level is 0 and the dataset is not empty). */
 static kp_status create(kp_h5 *h, const char *name, hid_t ft, size_t elsize, int ndim, const int64_t *shape,
                         hid_t *out) {
   kp_h5_quiet_();
   *out = -1;
   const char *path = kp_h5_path(h);
   if (!kp_h5_writing_(h)) return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': the file is open for reading", path, name);
-  if (ndim < 1 || ndim > KP_H5_MAX_DIMS)
-    return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': rank %d not supported (1..%d)", path, name, ndim, KP_H5_MAX_DIMS);
+  if (ndim < 1 || ndim > KP_H5_MAX_RANK)
+    return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': rank %d not supported (1..%d)", path, name, ndim, KP_H5_MAX_RANK);
   if (kp_h5_exists(h, name)) return kp_fail(KP_ERR_INVALID, "%s: dataset '%s' already exists", path, name);
-  hsize_t dims[KP_H5_MAX_DIMS], maxd[KP_H5_MAX_DIMS], chunk[KP_H5_MAX_DIMS];
+  hsize_t dims[KP_H5_MAX_RANK], maxd[KP_H5_MAX_RANK], chunk[KP_H5_MAX_RANK];
   bool empty = false;
   for (int d = 0; d < ndim; d++) {
     if (shape[d] < 0) return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': negative size", path, name);
@@ -58,20 +63,21 @@ static kp_status create(kp_h5 *h, const char *name, hid_t ft, size_t elsize, int
   }
   /* a chunk may not exceed a fixed maximum size, so empty datasets get unlimited dimensions */
   for (int d = 0; d < ndim; d++) maxd[d] = empty ? H5S_UNLIMITED : dims[d];
-  hsize_t target = CHUNK_BYTES / elsize;
-  if (ndim == 1) {
-    chunk[0] = clamp(dims[0], 1, target);
-  } else {
-    chunk[1] = clamp(dims[1], 1, target);
-    chunk[0] = clamp(dims[0], 1, clamp(target / chunk[1], 1, target));
+  /* chunks span whole trailing dimensions as far as the target size allows */
+  hsize_t target = CHUNK_BYTES / elsize, room = target;
+  for (int d = ndim - 1; d >= 0; d--) {
+    chunk[d] = clamp(dims[d], 1, clamp(room, 1, target));
+    room /= chunk[d];
   }
+  int level = kp_h5_gzip_(h);
   hid_t sp = H5Screate_simple(ndim, dims, maxd);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
-  herr_t e = H5Pset_chunk(dcpl, ndim, chunk);
-  if (e >= 0) e = H5Pset_shuffle(dcpl);
-  if (e >= 0) e = H5Pset_deflate(dcpl, KP_H5_GZIP_LEVEL);
+  herr_t e = 0;
+  if (level > 0 || empty) e = H5Pset_chunk(dcpl, ndim, chunk);
+  if (e >= 0 && level > 0) e = H5Pset_shuffle(dcpl);
+  if (e >= 0 && level > 0) e = H5Pset_deflate(dcpl, (unsigned)level);
   hid_t d = e < 0 ? -1 : H5Dcreate2(kp_h5_file_(h), name, ft, sp, lcpl, dcpl, H5P_DEFAULT);
   kp_status s = d < 0 ? kp_h5_fail_(KP_ERR_IO, h, name, "cannot create") : KP_OK; /* before other calls */
   H5Pclose(lcpl);
@@ -128,7 +134,7 @@ static kp_status open_ds(kp_h5 *h, const char *name, hid_t *d) {
   return KP_OK;
 }
 
-static kp_status ds_shape(kp_h5 *h, const char *name, hid_t d, int *ndim, int64_t *shape) {
+static kp_status ds_shape(kp_h5 *h, const char *name, hid_t d, int maxr, int *ndim, int64_t *shape) {
   hid_t sp = H5Dget_space(d);
   int r = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
   if (r < 0) {
@@ -137,11 +143,11 @@ static kp_status ds_shape(kp_h5 *h, const char *name, hid_t d, int *ndim, int64_
     return s;
   }
   hsize_t dims[H5S_MAX_RANK];
-  if (r <= KP_H5_MAX_DIMS) H5Sget_simple_extent_dims(sp, dims, NULL);
+  if (r <= maxr) H5Sget_simple_extent_dims(sp, dims, NULL);
   H5Sclose(sp);
-  if (r > KP_H5_MAX_DIMS)
+  if (r > maxr)
     return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' has %d dimensions (at most %d supported)", kp_h5_path(h), name, r,
-                   KP_H5_MAX_DIMS);
+                   maxr);
   *ndim = r;
   for (int i = 0; i < r; i++) shape[i] = (int64_t)dims[i];
   return KP_OK;
@@ -150,7 +156,15 @@ static kp_status ds_shape(kp_h5 *h, const char *name, hid_t d, int *ndim, int64_
 kp_status kp_h5_shape(kp_h5 *h, const char *name, int *ndim, int64_t *shape) {
   hid_t d;
   KP_TRY(open_ds(h, name, &d));
-  kp_status s = ds_shape(h, name, d, ndim, shape);
+  kp_status s = ds_shape(h, name, d, KP_H5_MAX_DIMS, ndim, shape);
+  H5Dclose(d);
+  return s;
+}
+
+kp_status kp_h5_shape_nd(kp_h5 *h, const char *name, int *ndim, int64_t *shape) {
+  hid_t d;
+  KP_TRY(open_ds(h, name, &d));
+  kp_status s = ds_shape(h, name, d, KP_H5_MAX_RANK, ndim, shape);
   H5Dclose(d);
   return s;
 }
@@ -252,8 +266,8 @@ kp_status kp_h5_read(kp_h5 *h, const char *name, kp_h5_type t, int ndim, int64_t
   hid_t d;
   KP_TRY(open_ds(h, name, &d));
   int r;
-  int64_t sh[KP_H5_MAX_DIMS];
-  kp_status s = ds_shape(h, name, d, &r, sh);
+  int64_t sh[KP_H5_MAX_RANK];
+  kp_status s = ds_shape(h, name, d, KP_H5_MAX_RANK, &r, sh);
   if (s == KP_OK && r != ndim)
     s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' has %d dimension(s), expected %d", kp_h5_path(h), name, r, ndim);
   if (s != KP_OK) {
@@ -268,10 +282,10 @@ kp_status kp_h5_read(kp_h5 *h, const char *name, kp_h5_type t, int ndim, int64_t
   void *buf = malloc((size_t)(n ? n : 1) * esz);
   if (!buf) {
     s = kp_fail(KP_ERR_NOMEM, "%s: dataset '%s': out of memory for %" PRId64 " elements", kp_h5_path(h), name, n);
-  } else if (t == KP_H5_F32) {
+  } else if (t == KP_H5_F32 || t == KP_H5_F64) {
     if (cls != H5T_FLOAT && cls != H5T_INTEGER)
       s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' holds %s, expected numbers", kp_h5_path(h), name, class_name(cls));
-    else if (n && H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    else if (n && H5Dread(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
       s = kp_h5_fail_(KP_ERR_FORMAT, h, name, "read failed");
   } else if (cls == H5T_FLOAT) {
     s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' holds floating-point values, expected integers (%s)", kp_h5_path(h),
@@ -299,8 +313,8 @@ kp_status kp_h5_read_strings(kp_h5 *h, const char *name, kp_strings *out) {
   hid_t d;
   KP_TRY(open_ds(h, name, &d));
   int r;
-  int64_t sh[KP_H5_MAX_DIMS];
-  kp_status s = ds_shape(h, name, d, &r, sh);
+  int64_t sh[KP_H5_MAX_RANK];
+  kp_status s = ds_shape(h, name, d, KP_H5_MAX_RANK, &r, sh);
   hid_t ft = H5Dget_type(d);
   if (s == KP_OK && H5Tget_class(ft) != H5T_STRING)
     s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' holds %s, expected strings", kp_h5_path(h), name,

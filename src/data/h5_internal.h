@@ -11,6 +11,8 @@ void kp_h5_quiet_(void);
 kp_status kp_h5_fail_(kp_status s, const kp_h5 *h, const char *name, const char *what);
 /** The HDF5 file id. */
 hid_t kp_h5_file_(const kp_h5 *h);
+/** The gzip level of numeric datasets written next (0: no filters). */
+int kp_h5_gzip_(const kp_h5 *h);
 /** True for a file being written. */
 bool kp_h5_writing_(const kp_h5 *h);
 /** A new variable-length UTF-8 C-string type (caller closes). */
