@@ -27,7 +27,8 @@ typedef struct kp_metrics {
   double weighted_precision, weighted_recall, weighted_f1;
 } kp_metrics;
 
-/** Fills m from n (true, predicted) pairs in [0, C); an item with y_true < 0 is skipped (unlabelled). */
+/** Fills m from n (true, predicted) pairs in [0, C); an item with y_true < 0 is skipped (unlabelled). No
+ *  labelled item is an error (as sklearn refuses empty input); on error m is left zeroed. */
 kp_status kp_metrics_compute(const int32_t *y_true, const int32_t *y_pred, int64_t n, int64_t num_classes,
                              kp_metrics *m);
 /** Frees the arrays in m and zeroes it; NULL is fine. */
@@ -42,14 +43,17 @@ char *kp_metrics_confusion_text(const kp_metrics *m, const char *const *names, i
 char *kp_metrics_json(const kp_metrics *m, const char *const *names);
 
 /** ROC-AUC of scores for the positive class (y 1) against y 0, ties averaged as sklearn's roc_auc_score;
- *  an error when only one class is present. */
+ *  an error when only one class is present. Items with y < 0 are skipped. */
 kp_status kp_roc_auc(const float *score, const int32_t *y, int64_t n, double *auc);
-/** Average precision (sklearn's average_precision_score, the PR-AUC step sum) of scores for y 1. */
+/** Average precision (sklearn's average_precision_score, the PR-AUC step sum) of scores for y 1; 0 when no
+ *  item is positive (as sklearn). Items with y < 0 are skipped. */
 kp_status kp_average_precision(const float *score, const int32_t *y, int64_t n, double *ap);
-/** Fraction of rows whose true class is among the k highest of scores [n, C] (ties: lower class first). */
+/** Fraction of rows whose true class is among the k highest of scores [n, C] (ties: the higher class index
+ *  ranks first, as sklearn's top_k_accuracy_score); rows with y < 0 are skipped. */
 kp_status kp_topk_accuracy(const float *scores, const int32_t *y, int64_t n, int64_t num_classes, int k,
                            double *acc);
-/** Mean reciprocal rank of the true class in each row of scores [n, C] (rank 1 = highest; ties: lower class first). */
+/** Mean reciprocal rank of the true class in each row of scores [n, C] (rank 1 = highest; ties as in
+ *  kp_topk_accuracy); rows with y < 0 are skipped. */
 kp_status kp_mrr(const float *scores, const int32_t *y, int64_t n, int64_t num_classes, double *mrr);
 
 #ifdef __cplusplus
