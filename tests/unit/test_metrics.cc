@@ -278,12 +278,12 @@ TEST(Ranking, BinaryErrorsAndEdges) {
 TEST(Ranking, TieRuleAndErrors) {
   // all scores equal: the higher class index ranks first (sklearn's top_k_accuracy_score order)
   std::vector<float> s = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-  std::vector<int32_t> y = {0, 1, 2};
+  std::vector<int32_t> y = {2, 2, 1}; // ranks 1, 1, 2 (the lower-first rule would give 3, 3, 2)
   double v = -1;
   KP_EXPECT_OK(kp_topk_accuracy(s.data(), y.data(), 3, 3, 1, &v));
-  EXPECT_DOUBLE_EQ(v, 1.0 / 3.0);
+  EXPECT_DOUBLE_EQ(v, 2.0 / 3.0);
   KP_EXPECT_OK(kp_mrr(s.data(), y.data(), 3, 3, &v));
-  EXPECT_DOUBLE_EQ(v, (1.0 / 3 + 1.0 / 2 + 1.0) / 3);
+  EXPECT_DOUBLE_EQ(v, (1.0 + 1.0 + 1.0 / 2) / 3);
   // a strictly higher score always ranks first; k >= C is a hit for every row
   s = {0.1f, 0.7f, 0.2f, 0.5f, 0.3f, 0.2f};
   y = {2, 0};
