@@ -86,6 +86,9 @@ kp_status kp_h5_check_format(kp_h5 *h, const char *expect_format, int64_t max_ve
 /** Sets the gzip level (0..9) of the numeric datasets written from now on; 0 stores them uncompressed and
  *  unfiltered (contiguous), for data that does not compress, such as trained weights. Default KP_H5_GZIP_LEVEL. */
 kp_status kp_h5_set_gzip(kp_h5 *h, int level);
+/** Turns the Fletcher-32 checksum filter on or off for the numeric datasets written from now on (default off);
+ *  a read of a damaged chunk then fails instead of returning wrong numbers. */
+kp_status kp_h5_set_checksum(kp_h5 *h, bool on);
 /** The rank (0..KP_H5_MAX_RANK; 0 for a scalar) and dimensions of dataset name; shape holds KP_H5_MAX_RANK entries. */
 kp_status kp_h5_shape_nd(kp_h5 *h, const char *name, int *ndim, int64_t *shape);
 /** Writes one number of type t (read from *value) as a scalar (rank 0) dataset, as h5py writes a numpy scalar. */

@@ -19,6 +19,7 @@ struct kp_h5 {
   char *path;
   char *tmp; /* writing: the temporary name; NULL when reading */
   int gzip;  /* writing: gzip level of numeric datasets, 0 = unfiltered */
+  bool checksum; /* writing: Fletcher-32 on numeric datasets */
 };
 
 /* ---- error translation ------------------------------------------------------------------- */
@@ -208,6 +209,16 @@ kp_status kp_h5_set_gzip(kp_h5 *h, int level) {
 }
 
 int kp_h5_gzip_(const kp_h5 *h) { return h->gzip; }
+
+kp_status kp_h5_set_checksum(kp_h5 *h, bool on) {
+  if (!h->tmp) return kp_fail(KP_ERR_INVALID, "%s: set_checksum: the file is open for reading", h->path);
+  if (on && H5Zfilter_avail(H5Z_FILTER_FLETCHER32) <= 0)
+    return kp_fail(KP_ERR_UNSUPPORTED, "%s: this HDF5 library lacks the Fletcher-32 filter", h->path);
+  h->checksum = on;
+  return KP_OK;
+}
+
+bool kp_h5_checksum_(const kp_h5 *h) { return h->checksum; }
 
 kp_status kp_h5_commit(kp_h5 *h) {
   kp_h5_quiet_();

@@ -44,7 +44,8 @@ static hid_t file_type(kp_h5_type t) {
 static hsize_t clamp(hsize_t v, hsize_t lo, hsize_t hi) { return v < lo ? lo : v > hi ? hi : v; }
 
 /* Creates dataset name of file type ft and the given shape, chunked (~256 KiB) with shuffle + gzip
- * (contiguous and unfiltered when the file's gzip level is 0 and the dataset is not empty). */
+ * (no gzip at level 0) and Fletcher-32 when the file asks for it; contiguous when no filter is left
+ * and the dataset is not empty. */
 static kp_status create(kp_h5 *h, const char *name, hid_t ft, size_t elsize, int ndim, const int64_t *shape,
                         hid_t *out) {
   kp_h5_quiet_();
@@ -70,14 +71,16 @@ static kp_status create(kp_h5 *h, const char *name, hid_t ft, size_t elsize, int
     room /= chunk[d];
   }
   int level = kp_h5_gzip_(h);
+  bool sum = kp_h5_checksum_(h) && H5Tis_variable_str(ft) <= 0; /* HDF5 cannot checksum variable-length data */
   hid_t sp = H5Screate_simple(ndim, dims, maxd);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
   herr_t e = 0;
-  if (level > 0 || empty) e = H5Pset_chunk(dcpl, ndim, chunk);
+  if (level > 0 || sum || empty) e = H5Pset_chunk(dcpl, ndim, chunk);
   if (e >= 0 && level > 0) e = H5Pset_shuffle(dcpl);
   if (e >= 0 && level > 0) e = H5Pset_deflate(dcpl, (unsigned)level);
+  if (e >= 0 && sum) e = H5Pset_fletcher32(dcpl);
   hid_t d = e < 0 ? -1 : H5Dcreate2(kp_h5_file_(h), name, ft, sp, lcpl, dcpl, H5P_DEFAULT);
   kp_status s = d < 0 ? kp_h5_fail_(KP_ERR_IO, h, name, "cannot create") : KP_OK; /* before other calls */
   H5Pclose(lcpl);

@@ -13,6 +13,8 @@ kp_status kp_h5_fail_(kp_status s, const kp_h5 *h, const char *name, const char 
 hid_t kp_h5_file_(const kp_h5 *h);
 /** The gzip level of numeric datasets written next (0: no filters). */
 int kp_h5_gzip_(const kp_h5 *h);
+/** True when numeric datasets written next get the Fletcher-32 filter. */
+bool kp_h5_checksum_(const kp_h5 *h);
 /** True for a file being written. */
 bool kp_h5_writing_(const kp_h5 *h);
 /** A new variable-length UTF-8 C-string type (caller closes). */

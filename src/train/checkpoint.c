@@ -18,8 +18,10 @@ kp_status kp_ckpt_create(const char *path, kp_ckpt **out) {
   kp_ckpt *c = calloc(1, sizeof *c);
   if (!c) return kp_fail(KP_ERR_NOMEM, "checkpoint %s: out of memory", path);
   kp_status s = kp_h5_create(path, &c->h);
-  /* trained weights and optimizer moments barely compress: store them plain (fast to write and map) */
+  /* trained weights and optimizer moments barely compress: no gzip, but a checksum per chunk, so a
+   * damaged file fails to load instead of loading wrong weights */
   if (s == KP_OK) s = kp_h5_set_gzip(c->h, 0);
+  if (s == KP_OK) s = kp_h5_set_checksum(c->h, true);
   if (s == KP_OK) s = kp_h5_set_attr_str(c->h, "/", "format", KP_CKPT_FORMAT);
   if (s == KP_OK) s = kp_h5_set_attr_int(c->h, "/", "version", KP_CKPT_VERSION);
   if (s != KP_OK) {

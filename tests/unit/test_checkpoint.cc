@@ -289,6 +289,24 @@ TEST(Checkpoint, CorruptForeignAndFutureFiles) {
     EXPECT_NE(s, KP_OK) << "cut at " << cut << " of " << bytes.size();
     EXPECT_TRUE(msg_has({p})) << "cut at " << cut;
   }
+  // a damaged byte inside a weight: the checksum catches it, naming the dataset
+  {
+    auto bits = a.bits(a.p.data);
+    int i = kp_params_find(&a.p, "convs.0.lin.weight");
+    std::string needle((const char *)&bits[(size_t)a.p.items[i].offset], 32);
+    size_t at = bytes.find(needle);
+    ASSERT_NE(at, std::string::npos);
+    std::string bad = bytes;
+    bad[at + 20] ^= 0x10;
+    std::string p = dir / "flipped.h5";
+    spit(p, bad);
+    KP_ASSERT_OK(kp_ckpt_open(p.c_str(), &c));
+    Table r(kGat, 5);
+    EXPECT_EQ(kp_ckpt_get_flat(c, "params", &r.p, &r.p.data), KP_ERR_FORMAT);
+    EXPECT_TRUE(msg_has({p, "params/convs.0.lin.weight", "read failed"}));
+    KP_EXPECT_OK(kp_ckpt_get_flat(c, "adam/m", &r.p, &r.p.grad));  // the rest still reads
+    kp_ckpt_close(c);
+  }
   // a kprca dataset file, and an HDF5 file without attributes
   kp_h5 *h = nullptr;
   KP_ASSERT_OK(kp_h5_create((dir / "data.h5").c_str(), &h));
