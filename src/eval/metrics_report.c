@@ -110,47 +110,63 @@ char *kp_metrics_report(const kp_metrics *m, const char *const *names, int digit
   return finish(f, &text, "metrics report");
 }
 
-enum { ROW_NAME_CAP = 32, COL_NAME_CAP = 12 };
+enum { ROW_NAME_CAP = 32, COL_NAME_CAP = 12, WIDE = 120 };
 
+/* Columns are headed by class names cut to COL_NAME_CAP; when that makes the table wider than
+ * WIDE characters, columns are headed by class numbers instead and each row shows its number
+ * after the name. */
 char *kp_metrics_confusion_text(const kp_metrics *m, const char *const *names, int normalized) {
   if (!usable(m, "confusion matrix")) return NULL;
   const int64_t C = m->num_classes;
   const int64_t *cm = m->confusion;
-  size_t *colw = calloc((size_t)C, sizeof *colw);
-  if (!colw) {
+  size_t *cellw = calloc((size_t)C, sizeof *cellw), *colw = calloc((size_t)C, sizeof *colw);
+  if (!cellw || !colw) {
+    free(cellw), free(colw);
     kp_fail(KP_ERR_NOMEM, "confusion matrix: out of memory");
     return NULL;
   }
   char buf[24], cell[32], *text = NULL;
-  size_t size = 0, roww = 0;
+  size_t size = 0, roww = 0, total = 0;
   for (int64_t c = 0; c < C; c++) {
     size_t l = u8_len(class_name(names, c, buf));
     roww = l > roww ? l : roww;
-    colw[c] = l < COL_NAME_CAP ? l : COL_NAME_CAP;
-    for (int64_t r = 0; r < C; r++) { /* widest cell of column c */
-      size_t w = normalized ? 4 : (size_t)snprintf(cell, sizeof cell, "%lld", (long long)cm[r * C + c]);
-      if (w > colw[c]) colw[c] = w;
+    cellw[c] = normalized ? 4 : 1; /* "0.67" or "-"; counts: the widest in the column */
+    for (int64_t r = 0; !normalized && r < C; r++) {
+      size_t w = (size_t)snprintf(cell, sizeof cell, "%lld", (long long)cm[r * C + c]);
+      if (w > cellw[c]) cellw[c] = w;
     }
+    colw[c] = l < COL_NAME_CAP ? l : COL_NAME_CAP;
+    colw[c] = colw[c] > cellw[c] ? colw[c] : cellw[c];
+    total += 2 + colw[c];
   }
   if (roww > ROW_NAME_CAP) roww = ROW_NAME_CAP;
+  const int numbered = names && roww + total > WIDE;
+  const size_t idxw = (size_t)snprintf(cell, sizeof cell, "%lld", (long long)(C - 1));
+  for (int64_t c = 0; numbered && c < C; c++) colw[c] = cellw[c] > idxw ? cellw[c] : idxw;
   FILE *f = open_memstream(&text, &size);
   if (!f) {
-    free(colw);
+    free(cellw), free(colw);
     kp_fail(KP_ERR_NOMEM, "confusion matrix: out of memory");
     return NULL;
   }
-  fprintf(f, "confusion matrix%s (rows: true class, columns: predicted class)\n",
-          normalized ? ", each row divided by its sum" : "");
-  put_right(f, "", roww, 0);
+  fprintf(f, "confusion matrix%s (rows: true class, columns: predicted class%s)\n",
+          normalized ? ", each row divided by its sum" : "", numbered ? " by the rows' numbers" : "");
+  put_right(f, "", roww + (numbered ? 2 + idxw : 0), 0);
   for (int64_t c = 0; c < C; c++) {
     fputs("  ", f);
-    put_right(f, class_name(names, c, buf), colw[c], COL_NAME_CAP);
+    snprintf(cell, sizeof cell, "%lld", (long long)c);
+    put_right(f, numbered ? cell : class_name(names, c, buf), colw[c], COL_NAME_CAP);
   }
   fputc('\n', f);
   for (int64_t r = 0; r < C; r++) {
     int64_t sum = 0;
     for (int64_t c = 0; c < C; c++) sum += cm[r * C + c];
     put_right(f, class_name(names, r, buf), roww, ROW_NAME_CAP);
+    if (numbered) {
+      snprintf(cell, sizeof cell, "%lld", (long long)r);
+      fputs("  ", f);
+      put_right(f, cell, idxw, 0);
+    }
     for (int64_t c = 0; c < C; c++) {
       if (!normalized)
         snprintf(cell, sizeof cell, "%lld", (long long)cm[r * C + c]);
@@ -163,7 +179,7 @@ char *kp_metrics_confusion_text(const kp_metrics *m, const char *const *names, i
     }
     fputc('\n', f);
   }
-  free(colw);
+  free(cellw), free(colw);
   return finish(f, &text, "confusion matrix");
 }
 

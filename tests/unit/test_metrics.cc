@@ -222,6 +222,30 @@ TEST(Metrics, ConfusionText) {
   EXPECT_NE(td.str().find("\n   0  1  2  3\n0  2  1  0  0\n"), std::string::npos) << td.str();
 }
 
+TEST(Metrics, ConfusionTextNumberedWhenWide) {
+  // 14 long names would make a table of about 190 characters: columns are numbered instead
+  const char *names[] = {"benign", "oom_kill", "null_pointer_deref", "soft_lockup", "hung_task", "gpu_xid_error",
+                         "ecc_memory", "nvme_timeout", "ext4_fs_error", "rcu_stall", "general_protection_fault",
+                         "bad_page_state", "watchdog_hard_lockup", "mce"};
+  std::vector<int32_t> yt, yp;
+  for (int i = 0; i < 28; i++) yt.push_back(i % 14), yp.push_back(i % 14);
+  yp[13] = 0; // one mce predicted benign
+  Metrics M;
+  KP_ASSERT_OK(kp_metrics_compute(yt.data(), yp.data(), 28, 14, &M.m));
+  Text t(kp_metrics_confusion_text(&M.m, names, 0));
+  std::string s = t.str();
+  EXPECT_EQ(s.substr(0, s.find('\n') + 1),
+            "confusion matrix (rows: true class, columns: predicted class by the rows' numbers)\n");
+  EXPECT_NE(s.find("\n                               0   1   2   3   4   5   6   7   8   9  10  11  12  13\n"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("\n                     mce  13   1   0   0   0   0   0   0   0   0   0   0   0   0   1\n"),
+            std::string::npos)
+      << s;
+  std::istringstream lines(s);
+  for (std::string line; std::getline(lines, line);) EXPECT_LE(line.size(), 120u) << line;
+}
+
 TEST(Metrics, UnlabelledItemsAreSkipped) {
   std::vector<int32_t> yt = {0, -1, 1, -5, 1}, yp = {0, 7, 1, -2, 0}; // predictions of skipped items ignored
   Metrics M;
