@@ -40,4 +40,10 @@
 #include "kprca/gnn.h"
 #include "kprca/metrics.h"
 #include "kprca/checkpoint.h"
+#include "kprca/optimizer.h"
+#include "kprca/graph_batch.h"
+#include "kprca/trainer.h"
+#include "kprca/progress.h"
+#include "kprca/rundir.h"
+#include "kprca/train_report.h"
 #endif
