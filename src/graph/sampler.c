@@ -8,6 +8,7 @@
 /* Key tweaks: the sampler's and the epoch shuffle's Philox streams never meet other streams of the same seed. */
 #define SAMPLE_TWEAK 0x53414D50u /* "SAMP" */
 #define SHUFFLE_TWEAK 0x53485546u /* "SHUF" */
+#define SMALL_K 32 /* Floyd's algorithm scans its picks up to this many, marks bytes beyond */
 
 static int64_t deg_of(const kp_sampler *s, int32_t v) { return (int64_t)s->indptr[v + 1] - s->indptr[v]; }
 
@@ -50,11 +51,11 @@ kp_status kp_sampler_init(kp_sampler *s, int64_t num_nodes, const int32_t *indpt
   memcpy(s->fanouts, fanouts, sizeof(int64_t) * (size_t)num_layers);
   s->local = malloc(sizeof(int32_t) * (size_t)(num_nodes ? num_nodes : 1));
   if (max_k > 0) {
-    s->picked = calloc((size_t)(nnz ? nnz : 1), 1);
+    if (max_k > SMALL_K) s->picked = calloc((size_t)(nnz ? nnz : 1), 1);
     s->cap_scratch = max_k;
     s->scratch = malloc(sizeof(int32_t) * (size_t)max_k);
   }
-  if (!s->local || (max_k > 0 && (!s->picked || !s->scratch))) {
+  if (!s->local || (max_k > 0 && !s->scratch) || (max_k > SMALL_K && !s->picked)) {
     kp_sampler_free(s);
     return kp_fail(KP_ERR_NOMEM, "sampler_init: out of memory for %" PRId64 " nodes, %" PRId64 " edges", num_nodes,
                    nnz);
@@ -137,29 +138,41 @@ static int cmp_i32(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+/* Sorts a[0..k) ascending: insertion sort for the usual small fan-outs, qsort beyond. */
+static void sort_offsets(int32_t *a, int32_t k) {
+  if (k > 32) {
+    qsort(a, (size_t)k, sizeof(int32_t), cmp_i32);
+    return;
+  }
+  for (int32_t i = 1; i < k; i++) {
+    int32_t v = a[i], j = i - 1;
+    while (j >= 0 && a[j] > v) {
+      a[j + 1] = a[j];
+      j--;
+    }
+    a[j + 1] = v;
+  }
+}
+
 /* Floyd's algorithm: k distinct offsets of [0, d), uniform over the k-subsets, into out in ascending order.
- * mark (the row's bytes of s->picked) is left all zero. */
+ * Membership: a scan of out for k <= SMALL_K, else mark (the row's bytes of s->picked), left all zero. */
 static void floyd(draws *dr, int32_t d, int32_t k, uint8_t *mark, int32_t *out) {
   int32_t c = 0;
   for (int32_t i = d - k; i < d; i++) {
     int32_t r = (int32_t)below(dr, (uint32_t)i + 1);
-    if (mark[r]) r = i; /* i was not a candidate before this step, so it is free */
-    mark[r] = 1;
+    bool taken = false;
+    if (k <= SMALL_K) {
+      for (int32_t q = 0; q < c; q++) taken |= out[q] == r;
+    } else {
+      taken = mark[r];
+    }
+    if (taken) r = i; /* i was not a candidate before this step, so it is free */
+    if (k > SMALL_K) mark[r] = 1;
     out[c++] = r;
   }
-  for (int32_t i = 0; i < k; i++) mark[out[i]] = 0;
-  if (k <= 32) {
-    for (int32_t i = 1; i < k; i++) {
-      int32_t v = out[i], j = i - 1;
-      while (j >= 0 && out[j] > v) {
-        out[j + 1] = out[j];
-        j--;
-      }
-      out[j + 1] = v;
-    }
-  } else {
-    qsort(out, (size_t)k, sizeof(int32_t), cmp_i32);
-  }
+  if (k > SMALL_K)
+    for (int32_t i = 0; i < k; i++) mark[out[i]] = 0;
+  sort_offsets(out, k);
 }
 
 /* Appends the edge at original position p into the current row; discovers its source if new. */
@@ -189,15 +202,20 @@ static kp_status hop(kp_sampler *s, kp_subgraph *g, int64_t begin, int64_t end, 
   dr.ctr.v[2] = (uint32_t)stream;
   dr.ctr.v[3] = (uint32_t)(stream >> 32);
   for (int64_t t = begin; t < end; t++) {
+    /* the rows ahead: their indptr entries (far) and their sources (near) are random reads of the big graph */
+    if (t + 16 < end) __builtin_prefetch(s->indptr + g->n_id[t + 16]);
+    if (t + 4 < end) __builtin_prefetch(s->indices + s->indptr[g->n_id[t + 4]]);
     int32_t v = g->n_id[t];
     int64_t a = s->indptr[v], d = deg_of(s, v), k = take(f, d);
     if (k == d) {
+      for (int64_t p = a; p < a + d; p++) __builtin_prefetch(s->local + s->indices[p]);
       for (int64_t p = a; p < a + d; p++) add_edge(s, g, p);
     } else if (k > 0) {
       dr.ctr.v[1] = (uint32_t)t;
       dr.j = 0;
-      floyd(&dr, (int32_t)d, (int32_t)k, s->picked + a, s->scratch);
+      floyd(&dr, (int32_t)d, (int32_t)k, s->picked ? s->picked + a : NULL, s->scratch);
       const int32_t *off = s->scratch;
+      for (int64_t i = 0; i < k; i++) __builtin_prefetch(s->local + s->indices[a + off[i]]);
       for (int64_t i = 0; i < k; i++) add_edge(s, g, a + off[i]);
     }
     g->indptr[t + 1] = (int32_t)g->num_edges;

@@ -148,6 +148,19 @@ TEST(Sampler, RandomGraphsKeepEveryProperty) {
   }
 }
 
+TEST(Sampler, LargeFanoutsUseMarks) {
+  // fan-outs above 32 take the marked-bytes path of Floyd's algorithm
+  Csr c = random_graph(300, 120, 11);
+  std::vector<int64_t> f{50, 33};
+  Sampler s(c, f);
+  for (uint64_t stream = 0; stream < 4; stream++) {
+    auto seeds = distinct_seeds(c.n, 20, 7 + (uint32_t)stream);
+    KP_ASSERT_OK(s.run(seeds, 3, stream));
+    check_subgraph(c, f, seeds, s.g);
+    if (HasFatalFailure()) return;
+  }
+}
+
 TEST(Sampler, AllGivesExactKHopInNeighbourhood) {
   Csr c = random_graph(300, 4, 9);
   auto seeds = distinct_seeds(c.n, 5, 3);
@@ -255,6 +268,25 @@ TEST(Sampler, UniformOverNeighboursAndSubsets) {
     double expect = draws * 5.0 / 20.0, chi2 = 0;
     for (double x : cnt) chi2 += (x - expect) * (x - expect) / expect;
     EXPECT_LT(chi2, 60.0) << "19 degrees of freedom; P(chi2 > 60) ~ 4e-6";
+  }
+  {
+    // the marked path: 40 of 80 neighbours, 2000 batches
+    Csr d;
+    std::vector<int32_t> r(80);
+    std::iota(r.begin(), r.end(), 1);
+    d.add_row(r);
+    for (int i = 0; i < 80; i++) d.add_row({});
+    Sampler s(d, {40});
+    std::vector<double> cnt(80, 0);
+    const int draws = 2000;
+    for (int b = 0; b < draws; b++) {
+      KP_ASSERT_OK(s.run({0}, 5, (uint64_t)b));
+      ASSERT_EQ(s.g.num_edges, 40);
+      for (int64_t e = 0; e < s.g.num_edges; e++) cnt[s.g.e_id[e]]++;
+    }
+    double expect = draws * 40.0 / 80.0, chi2 = 0;
+    for (double x : cnt) chi2 += (x - expect) * (x - expect) / expect;
+    EXPECT_LT(chi2, 140.0) << "79 degrees of freedom; P(chi2 > 140) ~ 1e-5";
   }
   {
     // every 3-subset of 6 neighbours is equally likely (20 subsets, 6000 draws)
