@@ -6,7 +6,7 @@
  * adjacencies whose row i lists the SOURCES of the edges into node i, as in gnn.h.
  *
  * Randomness: draw j made for local target t in a call with (seed, stream) is word j%4 of
- * Philox4x32-10 under key seed at counter {j/4, t, stream lo, stream hi}, so a subgraph depends
+ * Philox4x32-10 under key seed (high word XOR "SAMP") at counter {j/4, t, stream lo, stream hi}, so a subgraph depends
  * only on (graph, fanouts, seeds, seed, stream), on any machine. docs/sampling.md has the details. */
 #ifndef KPRCA_SAMPLER_H
 #define KPRCA_SAMPLER_H
@@ -45,7 +45,7 @@ typedef struct kp_sampler {
   int num_layers;
   int64_t fanouts[KP_SAMPLER_MAX_LAYERS]; /* per hop: >= 0, or KP_SAMPLER_ALL */
   int32_t *local;   /* [num_nodes] local id of a global node during a call, -1 otherwise (reset in O(touched)) */
-  uint8_t *picked;  /* [nnz] marks of Floyd's algorithm, cleared after each row */
+  uint8_t *picked;  /* [nnz] marks of Floyd's algorithm for fan-outs above 32 (else NULL), cleared after each row */
   int32_t *scratch; /* [cap_scratch] the chosen offsets of one row */
   int64_t cap_scratch;
 } kp_sampler;
