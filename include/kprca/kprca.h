@@ -40,6 +40,7 @@
 #include "kprca/gnn.h"
 #include "kprca/metrics.h"
 #include "kprca/checkpoint.h"
+#include "kprca/sampler.h"
 #include "kprca/optimizer.h"
 #include "kprca/graph_batch.h"
 #include "kprca/trainer.h"
