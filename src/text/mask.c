@@ -1,6 +1,6 @@
 /* Masking passes: JIT-compiled PCRE2 global replace by "<*>", with a first-byte pre-check per pass.
- * The default kernel pass is token-local (no rule spans or looks past whitespace), so it runs token
- * by token: tokens that no rule can touch are copied, the others go through a cache, then PCRE2. */
+ * The default kernel pass runs the rules' hand-written matcher (mask_scan.c), which gives what the
+ * PCRE2 alternation of the rules gives (the tests compare them). */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdbool.h>
@@ -14,19 +14,9 @@ typedef struct pass {
   pcre2_code *code;
   bool jit;
   bool precheck;          /* first[] is usable: a match must start with one of these bytes */
-  bool token_local;       /* the default kernel pass: matched token by token */
+  bool native;            /* the default kernel pass: kp_mask_scan */
   uint8_t first[256];
 } pass;
-
-/* Cache of masked tokens (direct mapped): a token's result depends on its bytes alone. */
-#define TC_BITS 10
-#define TC_MAX 46 /* longest token kept */
-#define SUBSETS 1024
-typedef struct tcache_entry {
-  uint64_t h;
-  uint8_t in_len, out_len; /* in_len 0: empty slot */
-  char in[TC_MAX], out[TC_MAX + 2];
-} tcache_entry;
 
 struct kp_masker {
   pass *passes;
@@ -34,11 +24,6 @@ struct kp_masker {
   pcre2_match_data *md;
   char *buf[2]; /* ping-pong output buffers */
   size_t bcap[2];
-  tcache_entry *tc; /* for the token-local pass; NULL until needed */
-  /* the token-local pass's regex for each subset of rules that tokens needed, compiled on demand */
-  uint32_t submask[2 * SUBSETS]; /* open addressing; 0 = empty */
-  pcre2_code *subcode[2 * SUBSETS];
-  size_t nsub;
 };
 
 kp_status kp_masker_new(kp_masker **out) {
@@ -109,67 +94,17 @@ kp_status kp_masker_add(kp_masker *m, const char *pattern) {
   return add_pass(m, pattern, PCRE2_UTF | PCRE2_UCP, pattern);
 }
 
-/* The default rules selected by mask, as one alternation. Every rule starts after a non-word
- * character (or at the start); saying so once up front lets the scan reject positions inside words
- * with one test instead of one per rule. */
-#define GUARD "(?<![A-Za-z0-9_])(?:"
-static char *build_alt(uint32_t mask) {
-  size_t n = kp_mask_default_count(), len = sizeof GUARD + 2;
-  for (size_t i = 0; i < n; i++) len += strlen(kp_mask_default_pattern(i)) + 5;
-  char *alt = malloc(len), *w = alt;
-  if (!alt) return NULL;
-  memcpy(w, GUARD, sizeof GUARD - 1), w += sizeof GUARD - 1;
-  bool first = true;
-  for (size_t i = 0; i < n; i++) {
-    if (!(mask >> i & 1)) continue;
-    const char *p = kp_mask_default_pattern(i);
-    size_t k = strlen(p);
-    if (!first) *w++ = '|';
-    first = false;
-    memcpy(w, "(?:", 3), w += 3;
-    memcpy(w, p, k), w += k;
-    *w++ = ')';
-  }
-  *w++ = ')';
-  *w = 0;
-  return alt;
-}
-
 kp_status kp_masker_add_defaults(kp_masker *m) {
   kp_mask_init();
-  char *alt = build_alt(UINT32_MAX);
-  if (!alt) return kp_fail(KP_ERR_NOMEM, "masker: out of memory");
-  kp_status s = add_pass(m, alt, PCRE2_UTF, "kernel defaults");
-  free(alt);
-  if (s == KP_OK) {
-    m->passes[m->n - 1].token_local = true;
-    if (!m->tc && !(m->tc = calloc((size_t)1 << TC_BITS, sizeof *m->tc)))
-      return kp_fail(KP_ERR_NOMEM, "masker: out of memory");
+  if (m->n == m->cap) {
+    size_t c = m->cap ? 2 * m->cap : 8;
+    pass *p = realloc(m->passes, c * sizeof *p);
+    if (!p) return kp_fail(KP_ERR_NOMEM, "masker: out of memory");
+    m->passes = p, m->cap = c;
   }
-  return s;
-}
-
-/* The compiled regex of the rules in mask (mask != 0); the full pass once the table is full. */
-static kp_status subset_code(kp_masker *m, pass *p, uint32_t mask, pcre2_code **code) {
-  size_t i = (mask * 0x9E3779B1u) >> 20 & (2 * SUBSETS - 1);
-  for (; m->submask[i]; i = (i + 1) & (2 * SUBSETS - 1))
-    if (m->submask[i] == mask) {
-      *code = m->subcode[i];
-      return KP_OK;
-    }
-  *code = p->code;
-  if (m->nsub == SUBSETS) return KP_OK;
-  char *alt = build_alt(mask);
-  if (!alt) return kp_fail(KP_ERR_NOMEM, "masker: out of memory");
-  int err;
-  PCRE2_SIZE eoff;
-  pcre2_code *c = pcre2_compile((PCRE2_SPTR)alt, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &eoff, NULL);
-  free(alt);
-  if (!c) return kp_fail(KP_ERR_INTERNAL, "masker: a subset of the default rules does not compile");
-  pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
-  m->submask[i] = mask, m->subcode[i] = c;
-  m->nsub++;
-  *code = c;
+  pass *p = &m->passes[m->n++];
+  memset(p, 0, sizeof *p);
+  p->native = true;
   return KP_OK;
 }
 
@@ -189,11 +124,12 @@ static inline size_t utf8_len(unsigned char c) { return c < 0x80 ? 1 : c < 0xE0 
 
 /* One pass of in[0..n) into buffer b. Each input byte yields at most 7 output bytes (an empty
  * match before it, then the byte itself or a 1-byte match as "<*>"), plus one final empty match. */
-static kp_status run_tokens(kp_masker *m, pass *p, const char *in, size_t n, int b, size_t *olen, bool *changed);
-
 static kp_status run_pass(kp_masker *m, pass *p, const char *in, size_t n, int b, size_t *olen, bool *changed) {
   *changed = false;
-  if (p->token_local) return run_tokens(m, p, in, n, b, olen, changed);
+  if (p->native) {
+    KP_TRY(reserve(m, b, 3 * n + 8));
+    return kp_mask_scan(in, n, m->buf[b], olen, changed, m->md);
+  }
   if (p->precheck) {
     const uint8_t *s = (const uint8_t *)in;
     size_t i = 0;
@@ -240,115 +176,6 @@ static kp_status run_pass(kp_masker *m, pass *p, const char *in, size_t n, int b
     memcpy(out + o, in + pos, n - pos);
     o += n - pos;
   }
-  out[o] = 0;
-  *olen = o;
-  return KP_OK;
-}
-
-static inline bool ascii_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
-
-static inline uint64_t tok_hash(const char *s, size_t n) { /* n <= TC_MAX */
-  uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
-    h ^= h >> 31;
-  }
-  uint64_t w = 0;
-  memcpy(&w, s + i, n - i);
-  h = (h ^ w) * 0x94d049bb133111ebull;
-  return h ^ (h >> 29);
-}
-
-/* Masks one token in[a..e) with PCRE2 into out (room for 3 (e - a) bytes); returns the length.
- * The subject ends at the token's end but starts at the line's start, so lookbehinds see the line. */
-static kp_status regex_token(kp_masker *m, pass *p, const char *in, size_t a, size_t e, uint32_t rules, char *out,
-                             size_t *olen) {
-  PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
-  size_t o = 0, pos = a;
-  while (pos < e) {
-    pcre2_code *code;
-    KP_TRY(subset_code(m, p, rules, &code));
-    int rc = pcre2_match(code, (PCRE2_SPTR)in, e, pos, PCRE2_NO_UTF_CHECK, m->md, NULL);
-    if (rc == PCRE2_ERROR_NOMATCH) break;
-    if (rc < 0) return kp_fail(KP_ERR_INTERNAL, "mask: PCRE2 error %d", rc);
-    size_t s0 = ov[0], e0 = ov[1];
-    if (s0 < pos || e0 <= s0) break; /* the default rules never match empty */
-    memcpy(out + o, in + pos, s0 - pos);
-    o += s0 - pos;
-    memcpy(out + o, "<*>", 3);
-    o += 3;
-    pos = e0;
-    /* what is left of the token may need fewer rules, or none */
-    if (pos < e && !(rules = kp_mask_rules_possible((const unsigned char *)in + pos, e - pos))) break;
-  }
-  memcpy(out + o, in + pos, e - pos);
-  *olen = o + (e - pos);
-  return KP_OK;
-}
-
-/* The token-local pass: whitespace separates tokens; a token no rule can touch is kept, a token
- * only the number rule can touch is masked in C (kp_mask_numbers), the others go through a cache
- * of masked tokens and then PCRE2. */
-static kp_status run_tokens(kp_masker *m, pass *p, const char *in, size_t n, int b, size_t *olen, bool *changed) {
-  const unsigned char *u = (const unsigned char *)in;
-  char *out = NULL;
-  size_t o = 0, copied = 0; /* in[0..copied) is in out already (when out != NULL) */
-  for (size_t i = 0; i < n;) {
-    while (i < n && ascii_space(u[i])) i++;
-    if (i == n) break;
-    size_t a = i;
-    uint32_t rules;
-    i += kp_mask_token(u + a, n - a, &rules);
-    if (!rules) continue;
-    size_t tl = i - a, k = 0;
-    if (!out) {
-      KP_TRY(reserve(m, b, 7 * n + 8));
-      out = m->buf[b];
-    }
-    char *dst = out + o + (a - copied); /* where this token's output goes */
-    if (rules == kp_mask_number_rule()) {
-      k = kp_mask_numbers(u + a, tl, dst);
-    } else {
-      tcache_entry *e = NULL;
-      uint64_t h = 0;
-      if (tl <= TC_MAX) {
-        h = tok_hash(in + a, tl);
-        e = &m->tc[h & (((size_t)1 << TC_BITS) - 1)];
-        if (e->in_len == tl && e->h == h && !memcmp(e->in, in + a, tl)) {
-          if (e->out_len == tl && !memcmp(e->out, in + a, tl)) continue; /* kept as it is */
-          memcpy(dst, e->out, e->out_len);
-          k = e->out_len;
-          goto emit;
-        }
-      }
-      if (rules == KP_MASK_ANALYSE) rules = kp_mask_rules_possible(u + a, tl);
-      if (!rules) {
-        memcpy(dst, in + a, tl);
-        k = tl;
-      } else if (rules == kp_mask_number_rule()) {
-        k = kp_mask_numbers(u + a, tl, dst);
-      } else {
-        KP_TRY(regex_token(m, p, in, a, i, rules, dst, &k));
-      }
-      if (e && k <= TC_MAX + 2) {
-        e->h = h, e->in_len = (uint8_t)tl, e->out_len = (uint8_t)k;
-        memcpy(e->in, in + a, tl);
-        memcpy(e->out, dst, k);
-      }
-    }
-    if (k == tl && !memcmp(dst, in + a, tl)) continue; /* unchanged: copied later with its neighbours */
-  emit:
-    memmove(out + o, in + copied, a - copied); /* the untouched text before the token */
-    o += (a - copied) + k;
-    copied = i;
-    *changed = true;
-  }
-  if (!*changed) return KP_OK;
-  memcpy(out + o, in + copied, n - copied);
-  o += n - copied;
   out[o] = 0;
   *olen = o;
   return KP_OK;
@@ -413,12 +240,9 @@ kp_status kp_masker_apply(kp_masker *m, const char *in, size_t n, const char **o
 void kp_masker_free(kp_masker *m) {
   if (!m) return;
   for (size_t i = 0; i < m->n; i++) pcre2_code_free(m->passes[i].code);
-  for (size_t i = 0; i < 2 * SUBSETS; i++)
-    if (m->submask[i]) pcre2_code_free(m->subcode[i]);
   free(m->passes);
   if (m->md) pcre2_match_data_free(m->md);
   free(m->buf[0]);
   free(m->buf[1]);
-  free(m->tc);
   free(m);
 }

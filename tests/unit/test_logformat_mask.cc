@@ -303,6 +303,60 @@ TEST(Mask, TokenwiseDefaultsEqualOneRegexOverTheLine) {
       line += P[std::uniform_int_distribution<size_t>(0, P.size() - 1)(g)];
     ASSERT_EQ(m(line), reference(line)) << "line [" << line << "]";
   }
+  // Near misses of each rule: its shapes (uuid, MAC, IPv6, PCI, IPv4 with port and prefix, SCSI,
+  // time, hex, quantities, hex ids, disks, NICs, paths) with random digit counts, separators and
+  // neighbours, so every quantifier bound, alternative and lookaround is crossed both ways.
+  auto pick = [&](const std::string &set) { return set[std::uniform_int_distribution<size_t>(0, set.size() - 1)(g)]; };
+  auto run = [&](const std::string &set, int lo, int hi) {
+    std::string r;
+    for (int k = std::uniform_int_distribution<int>(lo, hi)(g); k > 0; k--) r += pick(set);
+    return r;
+  };
+  const std::string D = "0123456789", H = "0123456789abcdefABCDEF", L = "abcdefghijklmnopqrstuvwxyz";
+  const std::string SEP = ":.-/,_%+~@<>=()[]#x ";
+  const Strs NAMES = {"sd", "sdio", "xvd", "vd", "nvme", "mmcblk", "md", "md5", "dm-", "loop", "nbd", "sr", "zram",
+                      "rbd", "eth", "enp", "ens", "wlp", "wlan", "ib", "bond", "br", "veth", "docker", "virbr", "vlan",
+                      "tun", "tap", "en", "wl", "p", "c", "n", "s"};
+  const Strs UNITS = {"bytes", "byte", "Mb/s", "GT/s", "Gbps", "kHz", "Hz", "KiB", "kB", "MB", "b", "B", "K", "G", "ns",
+                      "us", "\xc2\xb5s", "ms", "s", "sec", "secs", "min", "mins", "%", "C", "Ki", "i", "Hzx", "sx"};
+  for (int it = 0; it < 40000; it++) {
+    std::string line;
+    for (int k = std::uniform_int_distribution<int>(1, 8)(g); k > 0; k--) {
+      switch (std::uniform_int_distribution<int>(0, 12)(g)) {
+      case 11: // exact shapes (PCI, UUID, MAC, IPv6), then a digit or a word byte
+      case 12:
+        switch (std::uniform_int_distribution<int>(0, 4)(g)) {
+        case 0: line += run(H, 4, 4) + ":" + run(H, 2, 2) + ":" + run(H, 2, 2) + "." + run(D, 1, 2); break;
+        case 1: line += run(H, 2, 2) + ":" + run(H, 2, 2) + "." + run(D, 1, 2); break;
+        case 2: line += run(H, 8, 8) + "-" + run(H, 4, 4) + "-" + run(H, 4, 4) + "-" + run(H, 4, 4) + "-" + run(H, 11, 13); break;
+        case 3:
+          for (int j = 0; j < 6; j++) line += (j ? ":" : "") + run(H, 2, 2);
+          break;
+        default: line += run(H, 1, 4) + "::" + run(H, 1, 4) + ":" + run(H, 0, 4); break;
+        }
+        if (pick("ab") == 'a') line += pick(":.%" + H);
+        break;
+      case 9:
+      case 10: { // groups joined by one separator (addresses, ids, times), then maybe a port or a prefix
+        const std::string &cls = pick("hd") == 'h' ? H : D;
+        char sep = pick(":-.:");
+        int lo = std::uniform_int_distribution<int>(1, 2)(g), hi = std::uniform_int_distribution<int>(lo, 4)(g);
+        for (int n = std::uniform_int_distribution<int>(2, 8)(g), j = 0; j < n; j++)
+          line += (j ? std::string(1, pick("abc") == 'a' ? pick(":.") : sep) : "") + run(cls, lo, hi);
+        if (pick("ab") == 'a') line += std::string(1, pick(":/.")) + run(D, 1, 6);
+        break;
+      }
+      case 0: line += run(H, 1, 9); break;
+      case 1: line += run(D, 1, 6); break;
+      case 2: line += run(L, 1, 3); break;
+      case 3: line += NAMES[std::uniform_int_distribution<size_t>(0, NAMES.size() - 1)(g)]; break;
+      case 4: line += UNITS[std::uniform_int_distribution<size_t>(0, UNITS.size() - 1)(g)]; break;
+      default: line += pick(SEP); break;
+      }
+      if (std::uniform_int_distribution<int>(0, 2)(g) == 0) line += pick(SEP);
+    }
+    ASSERT_EQ(m(line), reference(line)) << "line [" << line << "]";
+  }
   pcre2_match_data_free(md);
   pcre2_code_free(re);
 }
