@@ -40,6 +40,8 @@
 #include "kprca/gnn.h"
 #include "kprca/metrics.h"
 #include "kprca/checkpoint.h"
+#include "kprca/safetensors.h"
+#include "kprca/hf_bert.h"
 #include "kprca/sampler.h"
 #include "kprca/optimizer.h"
 #include "kprca/graph_batch.h"
