@@ -73,8 +73,27 @@ uint64_t kp_drain_hash(const char *s, size_t n) {
   return hash_end(h, n);
 }
 
+/* Token equality, inline: tokens are short, and a call to memcmp costs more than comparing them.
+ * Fixed-size loads that overlap at the end, never past either token. */
 static inline bool tok_eq(const char *a, uint32_t al, const char *b, uint32_t bl) {
-  return al == bl && memcmp(a, b, al) == 0;
+  if (al != bl) return false;
+  if (al >= 8) {
+    uint64_t x, y;
+    for (uint32_t i = 0; i + 8 < al; i += 8) {
+      memcpy(&x, a + i, 8), memcpy(&y, b + i, 8);
+      if (x != y) return false;
+    }
+    memcpy(&x, a + al - 8, 8), memcpy(&y, b + al - 8, 8);
+    return x == y;
+  }
+  if (al >= 4) {
+    uint32_t x, y, u, v;
+    memcpy(&x, a, 4), memcpy(&y, b, 4), memcpy(&u, a + al - 4, 4), memcpy(&v, b + al - 4, 4);
+    return x == y && u == v;
+  }
+  for (uint32_t i = 0; i < al; i++)
+    if (a[i] != b[i]) return false;
+  return true;
 }
 static inline bool is_wild(const char *s, uint32_t n) { return n == 3 && s[0] == '<' && s[1] == '*' && s[2] == '>'; }
 
@@ -118,6 +137,7 @@ static kp_status tokenize(kp_drain *d, const char *msg, size_t len, uint32_t *nt
   size_t i = 0, n = 0;
   for (;;) {
     size_t k;
+    while (i < len && s[i] == ' ') i++;
     while (i < len && (TK[s[i]] & (TK_SP | TK_MAY)) && (k = space_len(s, i, len))) i += k;
     if (i >= len) break;
     size_t a = i;

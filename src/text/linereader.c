@@ -1,5 +1,7 @@
-/* Line reader: buffered reads, memchr for line ends, a growing line buffer, UTF-8 repair. */
+/* Line reader: buffered reads, memchr for line ends, a growing line buffer, UTF-8 repair. Lines that
+ * sit whole in the read buffer and are plain ASCII are handed out in place, without a copy. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -88,7 +90,46 @@ static kp_status grow(char **p, size_t *cap, size_t need, const char *name) {
   return KP_OK;
 }
 
+/* Whether s[0..n) is ASCII without NUL (nothing to repair): eight bytes at a time. */
+static bool plain_ascii(const char *s, size_t n) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (((w - ones) | w) & high) return false; /* a byte >= 0x80, or a zero byte (its borrow) */
+  }
+  for (; i < n; i++)
+    if ((unsigned char)s[i] - 1u >= 0x7Fu) return false;
+  return true;
+}
+
+/* The common case: the whole line is in the buffer and needs no repair; it is handed out in place,
+ * its terminator overwritten by NUL. false: take the general path. */
+static bool next_in_place(kp_line_reader *r, const char **line, size_t *len) {
+  char *a = r->buf + r->pos, *nl = memchr(a, '\n', r->end - r->pos);
+  if (!nl) return false;
+  size_t n = (size_t)(nl - a);
+  if (!plain_ascii(a, n)) return false;
+  r->pos += n + 1;
+  if (n > 0 && a[n - 1] == '\r') {
+    n--;
+    r->st.crlf++;
+  }
+  a[n] = 0;
+  r->lineno++;
+  r->st.lines++;
+  if ((int64_t)n > r->st.longest) r->st.longest = (int64_t)n;
+  *line = a;
+  *len = n;
+  return true;
+}
+
 kp_status kp_line_reader_next(kp_line_reader *r, const char **line, size_t *len, bool *eof) {
+  if (r->pos < r->end && next_in_place(r, line, len)) {
+    *eof = false;
+    return KP_OK;
+  }
   size_t n = 0;
   bool got = false;
   *eof = false;

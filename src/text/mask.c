@@ -22,8 +22,8 @@ struct kp_masker {
   pass *passes;
   size_t n, cap;
   pcre2_match_data *md;
-  char *buf[2]; /* ping-pong output buffers */
-  size_t bcap[2];
+  char *buf[3]; /* ping-pong output buffers; buf[2]: the padded input of the default pass */
+  size_t bcap[3];
 };
 
 kp_status kp_masker_new(kp_masker **out) {
@@ -128,7 +128,10 @@ static kp_status run_pass(kp_masker *m, pass *p, const char *in, size_t n, int b
   *changed = false;
   if (p->native) {
     KP_TRY(reserve(m, b, 3 * n + 8));
-    return kp_mask_scan(in, n, m->buf[b], olen, changed, m->md);
+    KP_TRY(reserve(m, 2, n + KP_MASK_PAD));
+    memcpy(m->buf[2], in, n);
+    memset(m->buf[2] + n, ' ', KP_MASK_PAD);
+    return kp_mask_scan(m->buf[2], n, m->buf[b], olen, changed, m->md);
   }
   if (p->precheck) {
     const uint8_t *s = (const uint8_t *)in;
@@ -244,5 +247,6 @@ void kp_masker_free(kp_masker *m) {
   if (m->md) pcre2_match_data_free(m->md);
   free(m->buf[0]);
   free(m->buf[1]);
+  free(m->buf[2]);
   free(m);
 }

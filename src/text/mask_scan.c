@@ -60,7 +60,9 @@ static void init(void) {
 
 void kp_mask_init(void) { pthread_once(&once, init); }
 
-/* The line s[0..n); bytes past the end read as a space (outside a token is whitespace or the end). */
+/* The line s[0..n), followed by KP_MASK_PAD spaces: every read below stays within them (no rule
+ * looks further than 36 bytes past a byte of the line, and runs stop at a space), and a space
+ * reads as the end of the line does (outside a token is whitespace or the end). */
 typedef struct line {
   const unsigned char *s;
   size_t n;
@@ -68,12 +70,12 @@ typedef struct line {
   int err; /* a PCRE2 error from the ipv6 fallback */
 } line;
 
-static inline unsigned at(const line *l, size_t i) { return i < l->n ? l->s[i] : ' '; }
+static inline unsigned at(const line *l, size_t i) { return l->s[i]; }
 static inline bool is(const line *l, size_t i, unsigned cls) { return C[at(l, i)] & cls; }
 static inline bool word(const line *l, size_t i) { return is(l, i, CW); }
 static inline size_t run(const line *l, size_t i, unsigned cls) { /* length of the run of cls bytes at i */
   size_t j = i;
-  while (j < l->n && (C[l->s[j]] & cls)) j++;
+  while (C[l->s[j]] & cls) j++;
   return j - i;
 }
 static inline bool lit(const line *l, size_t i, const char *t) {
@@ -81,7 +83,6 @@ static inline bool lit(const line *l, size_t i, const char *t) {
     if (at(l, i) != (unsigned char)*t) return false;
   return true;
 }
-static inline bool in(unsigned c, const char *set) { return c && c < 128 && strchr(set, (int)c); }
 static inline bool hexn(const line *l, size_t i, size_t k) { /* k hex bytes at i */
   for (size_t j = 0; j < k; j++)
     if (!is(l, i + j, CH)) return false;
@@ -237,15 +238,16 @@ static size_t m_quantity(const line *l, size_t p) {
   if ((c0 == 'M' || c0 == 'G') && lit(l, u + 1, "b/s")) cand[k++] = u + 4;
   if (lit(l, u, "GT/s")) cand[k++] = u + 4;
   if ((c0 == 'M' || c0 == 'G') && lit(l, u + 1, "bps")) cand[k++] = u + 4;
-  if (in(c0, "kMG") && lit(l, u + 1, "Hz")) cand[k++] = u + 3;
+  bool kmg = c0 == 'k' || c0 == 'M' || c0 == 'G', kkmgtpe = kmg || c0 == 'K' || c0 == 'T' || c0 == 'P' || c0 == 'E';
+  if (kmg && lit(l, u + 1, "Hz")) cand[k++] = u + 3;
   if (lit(l, u, "Hz")) cand[k++] = u + 2;
-  if (in(c0, "kKMGTPE")) {
+  if (kkmgtpe) {
     if (c1 == 'i' && (at(l, u + 2) == 'b' || at(l, u + 2) == 'B')) cand[k++] = u + 3;
     if (c1 == 'b' || c1 == 'B') cand[k++] = u + 2;
   }
   if (c0 == 'b' || c0 == 'B') cand[k++] = u + 1;
-  if (in(c0, "kKMGTPE")) cand[k++] = u + 1;
-  if (in(c0, "num") && c1 == 's') cand[k++] = u + 2;
+  if (kkmgtpe) cand[k++] = u + 1;
+  if ((c0 == 'n' || c0 == 'u' || c0 == 'm') && c1 == 's') cand[k++] = u + 2;
   if (c0 == 0xC2 && c1 == 0xB5 && at(l, u + 2) == 's') cand[k++] = u + 3; /* µs */
   if (c0 == 's') cand[k++] = u + 1;
   if (lit(l, u, "sec")) {
@@ -353,7 +355,8 @@ static size_t net_tail(const line *l, size_t e) {
 
 /* en[ospx][0-9a-z]*\d[0-9a-z]* (and wl...): both runs end where [0-9a-z] ends, with a digit in it. */
 static size_t net_slot(const line *l, size_t p, const char *pre) {
-  if (!lit(l, p, pre) || !in(at(l, p + 2), "ospx")) return 0;
+  unsigned c = at(l, p + 2);
+  if (!lit(l, p, pre) || !(c == 'o' || c == 's' || c == 'p' || c == 'x')) return 0;
   size_t a = p + 3, r = run(l, a, CAZ);
   for (size_t i = a; i < a + r; i++)
     if (C[l->s[i]] & CD) return net_tail(l, a + r);
@@ -446,6 +449,7 @@ static size_t match_at(line *l, size_t p) {
 }
 
 kp_status kp_mask_scan(const char *in, size_t n, char *out, size_t *olen, bool *changed, void *md) {
+  /* in[n..n + KP_MASK_PAD) are spaces (the caller's padding) */
   line l = {(const unsigned char *)in, n, md, 0};
   const unsigned char *s = l.s;
   size_t o = 0, copied = 0, p = 0;
@@ -465,7 +469,7 @@ kp_status kp_mask_scan(const char *in, size_t n, char *out, size_t *olen, bool *
       p++;
       if (!(C[c] & CW)) continue;
     }
-    while (p < n && (C[s[p]] & CW)) p++; /* inside a word no rule starts */
+    while (C[s[p]] & CW) p++; /* inside a word no rule starts (the padding stops it) */
     p++;                                 /* nor right after it */
   }
   if (!copied) return KP_OK;

@@ -1,5 +1,6 @@
 // The line reader: line endings, missing final newline, long lines, UTF-8 repair, I/O errors.
 #include <cstdio>
+#include <random>
 #include <string>
 #include "testutil.h"
 #include "kprca/linereader.h"
@@ -69,4 +70,40 @@ TEST(LineReader, MissingFileIsAnIoErrorNamingIt) {
   EXPECT_EQ(r, nullptr);
   EXPECT_NE(std::string(kp_last_error()).find("/nonexistent/kern.log: cannot open"), std::string::npos)
       << kp_last_error();
+}
+
+// Plain ASCII lines are handed out in place, the others copied and repaired: random mixes of both,
+// with CR, NUL, non-ASCII and lines across the 64 KiB read buffer's boundaries, must read as a
+// plain split + repair of each line says.
+TEST(LineReader, InPlaceAndCopiedLinesAgreeWithSplitAndRepair) {
+  const std::string P[] = {"a", "kernel: ", "0x1f", "\r", std::string("\0", 1), "\xc3\xa9", "\xff", "\xe2\x82",
+                           "\x7f", "\x01", "\n", "\n", "\n", "\r\n"};
+  std::mt19937 g(11);
+  for (int it = 0; it < 20; it++) {
+    std::string blob;
+    while (blob.size() < 200000) {
+      if (g() % 500 == 0) blob += std::string(70000 + g() % 1000, 'z');  // longer than the buffer
+      blob += P[g() % (sizeof P / sizeof P[0])];
+    }
+    std::vector<std::string> want;
+    int64_t crlf = 0, repaired = 0;
+    size_t a = 0;
+    while (a < blob.size()) {
+      size_t e = blob.find('\n', a);
+      if (e == std::string::npos) e = blob.size();
+      std::string line = blob.substr(a, e - a);
+      if (!line.empty() && line.back() == '\r') line.pop_back(), crlf++;
+      std::string out(3 * line.size() + 1, '\0');
+      size_t bad = 0;
+      out.resize(kp_utf8_repair(line.data(), line.size(), &out[0], &bad));
+      repaired += bad > 0;
+      want.push_back(out);
+      a = e + 1;
+    }
+    kp_line_stats st;
+    ASSERT_EQ(read_all(blob, &st), want) << "blob " << it;
+    EXPECT_EQ(st.crlf, crlf);
+    EXPECT_EQ(st.repaired, repaired);
+    EXPECT_EQ(st.lines, (int64_t)want.size());
+  }
 }
