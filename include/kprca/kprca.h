@@ -49,4 +49,6 @@
 #include "kprca/progress.h"
 #include "kprca/rundir.h"
 #include "kprca/train_report.h"
+#include "kprca/vocab.h"
+#include "kprca/wordpiece.h"
 #endif
