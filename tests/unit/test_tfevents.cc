@@ -26,6 +26,13 @@ std::vector<uint8_t> from_hex(const std::string &h) {
   return v;
 }
 
+// CLOCK_REALTIME, as the writer reads it (time() may lag it by a tick: it reads the coarse clock).
+double now_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 std::string temp_dir() {
   char tmpl[] = "/tmp/kprca_tb_XXXXXX";
   char *d = mkdtemp(tmpl);
@@ -178,7 +185,7 @@ TEST(TfEvents, EncodeRefusesSmallBufferAndEmptyTag) {
 TEST(TfEvents, WrittenFileDecodes) {
   std::string dir = temp_dir() + "/nested/tb";  // parents are created
   kp_tb_writer *w = nullptr;
-  double before = (double)std::time(nullptr);
+  double before = now_seconds();
   ASSERT_EQ(kp_tb_open(dir.c_str(), &w), KP_OK) << kp_last_error();
   std::string path = kp_tb_path(w);
   for (int step = 0; step < 5; step++) {
@@ -189,7 +196,7 @@ TEST(TfEvents, WrittenFileDecodes) {
     EXPECT_EQ(read_events(path).size(), (size_t)(1 + 2 * (step + 1)));
   }
   ASSERT_EQ(kp_tb_close(w), KP_OK);
-  double after = (double)std::time(nullptr) + 1;
+  double after = now_seconds();
 
   std::vector<std::string> files = list_dir(dir);
   ASSERT_EQ(files.size(), 1u);
