@@ -4,6 +4,9 @@
 #include <stddef.h>
 #include "eval/svg_internal.h"
 #include "kprca/report_html.h"
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /** Adds a note (printf-style) to run->notes. */
 void kp_run_note(kp_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -28,4 +31,7 @@ void kp_html_head(kp_sbuf *b, const char *title);
 /** A number cell's text: v with 4 decimals, "-" when NaN. */
 const char *kp_html_num(char *buf, size_t n, double v);
 
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -3,6 +3,9 @@
 #define KPRCA_EVAL_SVG_INTERNAL_H
 #include <stdbool.h>
 #include <stddef.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 typedef struct kp_sbuf {
   char *s;
@@ -23,4 +26,7 @@ char *kp_sbuf_take(kp_sbuf *b);
 /** A number with up to `sig` significant digits, trailing zeros dropped, into buf. */
 const char *kp_fmt_num(char *buf, size_t n, double v, int sig);
 
+#ifdef __cplusplus
+}
+#endif
 #endif
