@@ -4,5 +4,7 @@
 
 /** kprca-eval parsing: grouping accuracy, parsing accuracy and group F1 of a template parse. */
 int eval_parsing_main(int argc, char **argv);
+/** kprca-eval leadtime: failure prediction with lead time (docs/metrics.md). */
+int eval_leadtime_main(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@ static void usage(FILE *f) {
           "usage: kprca-eval <command> [options]\n"
           "commands:\n"
           "  parsing   score a template parse against ground truth (GA, PA, FGA as in loghub)\n"
+          "  leadtime  failure prediction with lead time (TP, TP_LATE, FP, FN, TN; threshold sweep)\n"
           "Run kprca-eval <command> --help for its options.\n");
 }
 
@@ -17,6 +18,7 @@ int main(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   if (!strcmp(argv[1], "parsing")) return eval_parsing_main(argc - 1, argv + 1);
-  fprintf(stderr, "kprca-eval: unknown command '%s' (commands: parsing)\n", argv[1]);
+  if (!strcmp(argv[1], "leadtime")) return eval_leadtime_main(argc - 1, argv + 1);
+  fprintf(stderr, "kprca-eval: unknown command '%s' (commands: parsing, leadtime)\n", argv[1]);
   return 2;
 }
