@@ -29,7 +29,8 @@ char *kp_svg_heatmap(const char *title, const int64_t *counts, int64_t C, const 
     if (k > longest) longest = k;
   }
   if (longest > 18) longest = 18;
-  int left = 170, top = 52 + (int)(longest * font * 0.45) + 8, W = left + (int)C * cell + 24, H = top + (int)C * cell + 40;
+  int left = 170, top = 52 + (int)(longest * font * 0.45) + 8, W = left + (int)C * cell + 24 + (int)(longest * font * 0.45), H = top + (int)C * cell + 40;
+  if (W < 480) W = 480; /* room for the subtitle */
   kp_sbuf b = {0};
   char nb[32], col[16];
   kp_sbuf_printf(&b,
