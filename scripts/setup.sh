@@ -14,6 +14,7 @@ PKGS=(
   libcjson-dev               # JSON (metrics, reports)
   libgtest-dev googletest    # tests
   libopenmpi-dev openmpi-bin # multi-rank CPU runs and tests
+  chromium                   # headless browser for the report.html test (tests/e2e/report_chromium.sh)
 )
 
 missing=()
