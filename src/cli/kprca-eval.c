@@ -9,6 +9,8 @@ static void usage(FILE *f) {
           "commands:\n"
           "  parsing   score a template parse against ground truth (GA, PA, FGA as in loghub)\n"
           "  leadtime  failure prediction with lead time (TP, TP_LATE, FP, FN, TN; threshold sweep)\n"
+          "  report RUN                       write RUN/report.html and RUN/plots/*.svg\n"
+          "  --compare RUN1 RUN2 ... [--out DIR]  runs side by side; writes DIR/compare.html\n"
           "Run kprca-eval <command> --help for its options.\n");
 }
 
@@ -19,6 +21,8 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(argv[1], "parsing")) return eval_parsing_main(argc - 1, argv + 1);
   if (!strcmp(argv[1], "leadtime")) return eval_leadtime_main(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "report")) return eval_report_main(argc - 1, argv + 1);
+  if (!strcmp(argv[1], "--compare")) return eval_compare_main(argc - 1, argv + 1);
   fprintf(stderr, "kprca-eval: unknown command '%s' (commands: parsing, leadtime)\n", argv[1]);
   return 2;
 }
