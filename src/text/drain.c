@@ -135,6 +135,17 @@ static inline uint64_t digit_bytes(uint64_t w) {
 static kp_status tokenize(kp_drain *d, const char *msg, size_t len, uint32_t *ntok) {
   const unsigned char *s = (const unsigned char *)msg;
   size_t i = 0, n = 0;
+  if (len / 2 + 1 > d->captok) { /* a token takes a byte and a space: at most len / 2 + 1 of them */
+    size_t c = d->captok ? d->captok : 64;
+    while (c < len / 2 + 1) c *= 2;
+    kp_dtok *t = realloc(d->tok, c * sizeof *t);
+    if (!t) return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
+    d->tok = t;
+    uint64_t *hh = realloc(d->mh, c * sizeof *hh);
+    if (!hh) return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
+    d->mh = hh;
+    d->captok = c;
+  }
   for (;;) {
     size_t k;
     while (i < len && s[i] == ' ') i++;
@@ -173,16 +184,6 @@ static kp_status tokenize(kp_drain *d, const char *msg, size_t len, uint32_t *nt
       dig |= c & TK_DIGIT;
       i++;
       hashed = false;
-    }
-    if (n == d->captok) {
-      size_t c = d->captok ? 2 * d->captok : 64;
-      kp_dtok *t = realloc(d->tok, c * sizeof *t);
-      if (!t) return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
-      d->tok = t;
-      uint64_t *hh = realloc(d->mh, c * sizeof *hh);
-      if (!hh) return kp_fail(KP_ERR_NOMEM, "drain: out of memory");
-      d->mh = hh;
-      d->captok = c;
     }
     if (i - a > UINT32_MAX) return kp_fail(KP_ERR_INVALID, "drain: token longer than 4 GB");
     kp_dtok *t = &d->tok[n];
@@ -436,7 +437,7 @@ static uint32_t exact_equal(const kp_cluster *c, const kp_dtok *t, uint32_t n) {
 
 /* Drain.py's fastMatch over a leaf: the best cluster, or -1 below the threshold. Hash counts are
  * upper bounds of the exact counts; when the winner's count is exact, it is the exact winner. */
-static int32_t fast_match(const kp_drain *d, const kp_dnode *nd, const kp_dtok *t, uint32_t n) {
+static int32_t fast_match(kp_drain *d, const kp_dnode *nd, const kp_dtok *t, uint32_t n) {
   int32_t best = -1;
   int64_t beq = -1, bpar = -1;
   for (uint32_t k = 0; k < nd->nleaf; k++) {
@@ -446,6 +447,7 @@ static int32_t fast_match(const kp_drain *d, const kp_dnode *nd, const kp_dtok *
   }
   if (best < 0) return -1;
   if ((int64_t)exact_equal(&d->cl[best], t, n) != beq) { /* a hash collision: redo it exactly */
+    d->collided = true;
     best = -1, beq = -1, bpar = -1;
     for (uint32_t k = 0; k < nd->nleaf; k++) {
       const kp_cluster *c = &d->cl[nd->leaf[k]];
@@ -485,15 +487,19 @@ kp_status kp_drain_add(kp_drain *d, const char *msg, size_t len, int32_t *cluste
   uint32_t n;
   KP_TRY(tokenize(d, msg, len, &n));
   const kp_dtok *t = d->tok;
+  d->collided = false;
   int32_t ci = search(d, t, n);
   *created = ci < 0;
   if (ci < 0) {
     uint32_t npath = n < (uint32_t)d->dep2 ? n : (uint32_t)d->dep2 - 1;
     KP_TRY(kp_drain_create_cluster(d, t, n, d->next_id, t, npath, &ci));
   } else {
+    /* the search checked byte by byte that the tokens whose hashes are equal are equal (unless it
+     * met a collision), so the hashes tell which tokens differ */
     kp_cluster *c = &d->cl[ci];
+    bool exact = d->collided;
     for (uint32_t i = 0; i < n; i++) {
-      if (c->th[i] && !(c->th[i] == t[i].h && tok_eq(c->ts[i], c->tl[i], t[i].s, t[i].len))) {
+      if (c->th[i] && !(c->th[i] == t[i].h && (!exact || tok_eq(c->ts[i], c->tl[i], t[i].s, t[i].len)))) {
         c->th[i] = 0, c->ts[i] = KP_WILD, c->tl[i] = 3;
         c->npar++;
         c->dirty = true;

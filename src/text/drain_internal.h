@@ -59,6 +59,7 @@ struct kp_drain {
   kp_dtok *tok;                     /* tokens of the current message */
   uint64_t *mh;
   size_t captok;
+  bool collided;                    /* the last search met a token hash collision */
   int64_t next_id;
 };
 

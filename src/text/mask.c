@@ -128,9 +128,11 @@ static kp_status run_pass(kp_masker *m, pass *p, const char *in, size_t n, int b
   *changed = false;
   if (p->native) {
     KP_TRY(reserve(m, b, 3 * n + 8));
-    KP_TRY(reserve(m, 2, n + KP_MASK_PAD));
-    memcpy(m->buf[2], in, n);
-    memset(m->buf[2] + n, ' ', KP_MASK_PAD);
+    if (in != m->buf[2]) { /* kp_masker_apply may have made the padded copy already */
+      KP_TRY(reserve(m, 2, n + KP_MASK_PAD));
+      memcpy(m->buf[2], in, n);
+      memset(m->buf[2] + n, ' ', KP_MASK_PAD);
+    }
     return kp_mask_scan(m->buf[2], n, m->buf[b], olen, changed, m->md);
   }
   if (p->precheck) {
@@ -216,12 +218,34 @@ static bool valid_utf8(const char *s, size_t n) {
   return true;
 }
 
+/* Copies s[0..n) to dst; true when it is all ASCII (eight bytes at a time). */
+static bool copy_ascii(char *dst, const char *s, size_t n) {
+  uint64_t hi = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    memcpy(dst + i, &w, 8);
+    hi |= w;
+  }
+  for (; i < n; i++) dst[i] = s[i], hi |= (unsigned char)s[i];
+  return !(hi & 0x8080808080808080ull);
+}
+
 kp_status kp_masker_apply(kp_masker *m, const char *in, size_t n, const char **out, size_t *out_len) {
   const char *cur = in;
   size_t len = n;
   int b = 0;
   bool copied = false;
-  if (m->n && !valid_utf8(in, n)) return kp_fail(KP_ERR_INVALID, "mask: input is not valid UTF-8");
+  if (m->n && m->passes[0].native) { /* copy for the scanner (padded), checking for ASCII on the way */
+    KP_TRY(reserve(m, 2, n + KP_MASK_PAD));
+    if (!copy_ascii(m->buf[2], in, n) && !valid_utf8(in, n))
+      return kp_fail(KP_ERR_INVALID, "mask: input is not valid UTF-8");
+    memset(m->buf[2] + n, ' ', KP_MASK_PAD);
+    cur = m->buf[2];
+  } else if (m->n && !valid_utf8(in, n)) {
+    return kp_fail(KP_ERR_INVALID, "mask: input is not valid UTF-8");
+  }
   for (size_t i = 0; i < m->n; i++) {
     size_t olen;
     bool changed;
@@ -229,7 +253,9 @@ kp_status kp_masker_apply(kp_masker *m, const char *in, size_t n, const char **o
     if (!changed) continue;
     cur = m->buf[b], len = olen, b ^= 1, copied = true;
   }
-  if (!copied) { /* nothing matched: hand back a NUL-terminated copy */
+  if (!copied && cur == m->buf[2]) { /* nothing matched: the scanner's copy, NUL-terminated */
+    m->buf[2][n] = 0;
+  } else if (!copied) { /* nothing matched: hand back a NUL-terminated copy */
     KP_TRY(reserve(m, b, n + 1));
     memcpy(m->buf[b], in, n);
     m->buf[b][n] = 0;
