@@ -76,8 +76,9 @@ while pos < len(data):
         idat += body
     pos += 12 + n
 raw, stride = zlib.decompress(idat), w * bpp
-prev, colours, counts, inked = bytearray(stride), set(), {}, 0
-for y in range(h):  # undo the PNG row filters
+prev, colours, counts, inked = bytearray(stride), set(), 0, 0
+rows = min(h, 1100)  # the top of the page: summary, curves, the first heatmap (keeps the check fast)
+for y in range(rows):  # undo the PNG row filters
     f, row = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
     for i in range(stride):
         a = row[i - bpp] if i >= bpp else 0
@@ -89,17 +90,16 @@ for y in range(h):  # undo the PNG row filters
             p = a + b - c
             pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
             row[i] = (row[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-    for x in range(0, stride, bpp):
-        px = bytes(row[x:x + 3])
-        colours.add(px)
-        counts[px] = counts.get(px, 0) + 1
-        inked += px != b"\xff\xff\xff"
+    pixels = list(zip(row[0::bpp], row[1::bpp], row[2::bpp]))
+    colours.update(pixels)
+    inked += len(pixels) - pixels.count((255, 255, 255))
+    counts += pixels.count((0x1f, 0x77, 0xb4))  # the first series colour (curves, bars)
     prev = row
-curve = counts.get(bytes((0x1f, 0x77, 0xb4)), 0)  # the first series' colour (loss and metric curves)
-print("screenshot %dx%d: %d colours, %.1f%% non-white, %d curve pixels" % (w, h, len(colours), 100 * inked / (w * h), curve))
-assert len(colours) >= 100, "too few colours: the page looks blank"
-assert inked >= 0.03 * w * h, "almost all white"
-assert curve >= 200, "the curve colour is (nearly) absent"
+print("screenshot %dx%d (top %d rows): %d colours, %.1f%% non-white, %d curve pixels" %
+      (w, h, rows, len(colours), 100 * inked / (w * rows), counts))
+assert len(colours) >= 700, "too few colours: the plots did not render"
+assert inked >= 0.03 * w * rows, "almost all white"
+assert counts >= 200, "the curve colour is (nearly) absent"
 EOF
 
 chrome --dump-dom "file://$RUN/report.html" >"$T/dom.html" || fail "chromium --dump-dom failed"
