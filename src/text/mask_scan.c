@@ -29,6 +29,7 @@ enum {
   CPB = 1 << 10    /* a byte the path rule's lookbehind refuses: [\w.~/<-] */
 };
 static uint16_t C[256];
+static uint32_t NAME2[128]; /* first letter -> the second letters that can follow it in a disk or netdev name */
 static pcre2_code *IPV6; /* the ipv6 rule alone, anchored */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -51,6 +52,9 @@ static void init(void) {
     if (c && strchr(".~/<-", c)) k |= CPB;
     C[c] = k;
   }
+  static const char *const names[] = {"sd", "sr", "xv", "vd", "nv", "nb", "mm", "md", "dm", "lo", "zr", "rb", "et",
+                                      "en", "wl", "ib", "bo", "br", "ve", "vi", "vl", "do", "tu", "ta"};
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) NAME2[(int)names[i][0]] |= 1u << (names[i][1] - 'a');
   const char *p = kp_mask_default_pattern(R_IPV6);
   int err;
   PCRE2_SIZE eoff;
@@ -421,7 +425,13 @@ static size_t m_path(const line *l, size_t p) {
 /* The first rule (in table order) that matches at p, which follows a non-word byte or starts the line. */
 static size_t match_at(line *l, size_t p) {
   unsigned c = l->s[p];
-  size_t e, h = C[c] & CH ? run(l, p, CH) : 0, d = C[c] & CD ? run(l, p, CD) : 0;
+  size_t e, h = 0, d = 0;
+  if (C[c] & CH) { /* the hex run and the digit run at p, in one go (digits are hex) */
+    const unsigned char *s = l->s + p;
+    while (C[s[d]] & CD) d++;
+    h = d;
+    while (C[s[h]] & CH) h++;
+  }
   unsigned ah = at(l, p + h);
   if (h == 8 && ah == '-' && (e = m_uuid(l, p))) return e;
   if (h == 2 && (ah == ':' || ah == '-') && (e = m_mac(l, p))) return e;
@@ -440,7 +450,7 @@ static size_t match_at(line *l, size_t p) {
     if ((e = m_number(l, p))) return e;
   }
   if (h >= 8 && (e = m_hexid(l, p, h))) return e;
-  if (C[c] & CLOW) {
+  if ((C[c] & CLOW) && at(l, p + 1) - 'a' < 26u && (NAME2[c] >> (at(l, p + 1) - 'a') & 1)) {
     if ((e = m_disk(l, p))) return e;
     if ((e = m_netdev(l, p))) return e;
   }
