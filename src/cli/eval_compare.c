@@ -5,6 +5,7 @@
 #include <string.h>
 #include "cli/eval.h"
 #include "kprca/report_html.h"
+#include "kprca/rundir.h"
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -65,7 +66,10 @@ int eval_compare_main(int argc, char **argv) {
   if (!rc) {
     char *table = kp_report_compare_text(runs, n), path[4200];
     snprintf(path, sizeof path, "%s/compare.html", out);
-    if (!table) {
+    if (kp_mkdirs(out) != KP_OK) {
+      fprintf(stderr, "kprca-eval --compare: %s\n", kp_last_error());
+      rc = 1;
+    } else if (!table) {
       fprintf(stderr, "kprca-eval --compare: out of memory\n");
       rc = 1;
     } else if (kp_report_compare_html(runs, n, path) != KP_OK) {

@@ -164,7 +164,8 @@ static void summary_section(kp_sbuf *b, const kp_run *run) {
       if (sp->n_scored && kp_average_precision(sp->pos_score, sp->pos_y, sp->n_scored, &ap) != KP_OK) ap = NAN;
       kp_sbuf_printf(b, "<tr><td class=\"l\">%s</td><td>%lld</td>", sp->name, (long long)sp->n);
       double v[] = {sp->accuracy, sp->balanced_accuracy, sp->macro_f1, sp->weighted_f1, sp->loss, auc, ap};
-      for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) kp_sbuf_printf(b, "<td>%s</td>", kp_html_num(nb, sizeof nb, v[k]));
+      for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+        kp_sbuf_printf(b, "<td>%s</td>", kp_html_num(nb, sizeof nb, v[k]));
       kp_sbuf_put(b, "</tr>\n");
     }
     kp_sbuf_put(b, "</table>\n");

@@ -119,8 +119,9 @@ static void load_log(kp_run *run) {
     line = nl ? nl + 1 : NULL;
   }
   free(text);
-  if (bad) kp_run_note(run, "metrics.jsonl: %lld line(s) are not JSON objects (first: line %lld), skipped", (long long)bad,
-                       (long long)first_bad);
+  if (bad)
+    kp_run_note(run, "metrics.jsonl: %lld line(s) are not JSON objects (first: line %lld), skipped", (long long)bad,
+                (long long)first_bad);
   if (!run->n_log) kp_run_note(run, "metrics.jsonl has no epochs");
 }
 

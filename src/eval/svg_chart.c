@@ -77,7 +77,8 @@ char *kp_svg_line_chart(const kp_svg_chart *c, const kp_svg_series *s, int ns) {
     kp_sbuf_printf(&b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", L - 6, PY(v) + 4,
                    kp_fmt_num(nb, sizeof nb, fabs(v) < ys * 1e-6 ? 0 : v, 6));
   kp_sbuf_printf(&b,
-                 "</g>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#555555\"/>\n",
+                 "</g>\n<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" "
+                 "stroke=\"#555555\"/>\n",
                  L, T, pw, ph);
   kp_sbuf_printf(&b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", L + pw / 2, H - 10);
   kp_sbuf_esc(&b, c->xlabel);
@@ -87,7 +88,8 @@ char *kp_svg_line_chart(const kp_svg_chart *c, const kp_svg_series *s, int ns) {
   kp_sbuf_put(&b, "</text>\n");
   if (c->diagonal)
     kp_sbuf_printf(&b,
-                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999999\" stroke-dasharray=\"4 4\"/>\n",
+                   "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999999\" "
+                   "stroke-dasharray=\"4 4\"/>\n",
                    PX(xlo), PY(ylo), PX(xhi), PY(yhi));
   for (int k = 0; k < ns; k++) {
     const char *col = PALETTE[k % NPAL];

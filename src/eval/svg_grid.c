@@ -16,7 +16,8 @@ static const char *class_name(const char *const *names, int64_t c, char *buf, si
 static void blue(double t, char *out, size_t n) {
   if (!(t >= 0)) t = 0;
   if (t > 1) t = 1;
-  int r = (int)lround(255 + (8 - 255) * t), g = (int)lround(255 + (48 - 255) * t), b = (int)lround(255 + (107 - 255) * t);
+  int r = (int)lround(255 + (8 - 255) * t), g = (int)lround(255 + (48 - 255) * t);
+  int b = (int)lround(255 + (107 - 255) * t);
   snprintf(out, n, "#%02x%02x%02x", r, g, b);
 }
 
@@ -29,7 +30,8 @@ char *kp_svg_heatmap(const char *title, const int64_t *counts, int64_t C, const 
     if (k > longest) longest = k;
   }
   if (longest > 18) longest = 18;
-  int left = 170, top = 52 + (int)(longest * font * 0.45) + 8, W = left + (int)C * cell + 24 + (int)(longest * font * 0.45), H = top + (int)C * cell + 40;
+  int slant = (int)(longest * font * 0.45); /* room for the 45-degree column labels */
+  int left = 170, top = 60 + slant, W = left + (int)C * cell + 24 + slant, H = top + (int)C * cell + 40;
   if (W < 480) W = 480; /* room for the subtitle */
   kp_sbuf b = {0};
   char nb[32], col[16];
@@ -49,7 +51,9 @@ char *kp_svg_heatmap(const char *title, const int64_t *counts, int64_t C, const 
     kp_sbuf_esc(&b, nm);
     kp_sbuf_put(&b, "</title>");
     kp_sbuf_esc_cut(&b, nm, 24);
-    kp_sbuf_printf(&b, "</text>\n<text class=\"col-label\" x=\"%.1f\" y=\"%d\" transform=\"rotate(-45 %.1f %d)\"><title>",
+    kp_sbuf_printf(&b,
+                   "</text>\n<text class=\"col-label\" x=\"%.1f\" y=\"%d\" transform=\"rotate(-45 %.1f %d)\">"
+                   "<title>",
                    cx, top - 6, cx, top - 6);
     kp_sbuf_esc(&b, nm);
     kp_sbuf_put(&b, "</title>");
@@ -135,7 +139,7 @@ char *kp_svg_bars(const char *title, const char *const *labels, int64_t n, const
                      isfinite(v) ? (snprintf(nb, sizeof nb, "%.3f", v), nb) : "-");
     }
   }
-  kp_sbuf_printf(&b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555555\"/>\n</svg>\n", left, top - 4, left,
-                 top + (int)n * group);
+  kp_sbuf_printf(&b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#555555\"/>\n</svg>\n", left,
+                 top - 4, left, top + (int)n * group);
   return kp_sbuf_take(&b);
 }

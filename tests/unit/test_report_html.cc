@@ -219,7 +219,8 @@ TEST(ReportHtml, LabelsEscapedAndCountsShown) {
   EXPECT_EQ(html.find("panic \"oom\""), std::string::npos);
   EXPECT_NE(cm.find("ok&lt;&amp;&gt;"), std::string::npos);
   EXPECT_NE(cm.find("panic &quot;oom&quot;"), std::string::npos);
-  for (const char *k : {">97</text>", ">13</text>", ">29</text>", ">61</text>"}) EXPECT_NE(cm.find(k), std::string::npos) << k;
+  for (const char *k : {">97</text>", ">13</text>", ">29</text>", ">61</text>"})
+    EXPECT_NE(cm.find(k), std::string::npos) << k;
   // row-normalised colour: 97/110 of row 0 is darker than 61/90 of row 1, both darker than 13/110
   auto fill_of = [&](const char *count) {
     size_t t = cm.find(count), r = cm.find("fill=\"#", cm.rfind("<rect", t));
