@@ -49,6 +49,8 @@
 #include "kprca/progress.h"
 #include "kprca/rundir.h"
 #include "kprca/train_report.h"
+#include "kprca/svg.h"
+#include "kprca/report_html.h"
 #include "kprca/vocab.h"
 #include "kprca/wordpiece.h"
 #endif
