@@ -140,10 +140,13 @@ static size_t quote_into(char *dst, const char *s, size_t n) {
   dst[o++] = '"';
   return o;
 }
-static void out_int(out *o, long long v) {
-  char b[24];
-  int k = snprintf(b, sizeof b, "%lld", v);
-  out_put(o, b, (size_t)k);
+static void out_int(out *o, long long v) { /* as "%lld" (a call to snprintf per row was a fifth of the time) */
+  char b[24], *e = b + sizeof b, *p = e;
+  unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
+  do *--p = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) *--p = '-';
+  out_put(o, p, (size_t)(e - p));
 }
 
 /* ---- temporary files in the output directory, renamed into place at the end ---- */

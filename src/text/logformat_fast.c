@@ -96,6 +96,19 @@ void kp_fmtfast_free(kp_fmtfast *p) {
 
 static int field(ctx *c, int f, size_t pos);
 
+/* The first whitespace byte at or after i (n if none): eight bytes at a time past bytes above ' '. */
+static inline size_t next_ws(const unsigned char *s, size_t i, size_t n) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    memcpy(&w, s + i, 8);
+    if (((w - 0x21 * ones) & ~w & high) == 0) continue; /* no byte below 0x21 (the line is ASCII) */
+    break;
+  }
+  while (i < n && !is_ws(s[i])) i++;
+  return i;
+}
+
 /* Literal segment li from atom ai at pos, then field li (or the end of the line). 1 match, 0 none, -1 too many steps. */
 static int lit(ctx *c, int li, int ai, size_t pos) {
   if (++c->steps > STEP_LIMIT) return -1;
@@ -112,6 +125,10 @@ static int lit(ctx *c, int li, int ai, size_t pos) {
     while (pos + r < c->n && is_ws(c->s[pos + r])) r++;
     size_t min = a.kind == A_WS_PLUS;
     if (r < min) return 0;
+    if (ai + 1 < p->nat[li] && p->at[li][ai + 1].kind == A_CHAR && !is_ws(p->at[li][ai + 1].ch)) {
+      pos += r, ai++; /* a shorter run would leave a space where that character must be */
+      continue;
+    }
     for (size_t j = r + 1; j-- > min;) { /* greedy: longest first */
       int rc = lit(c, li, ai + 1, pos + j);
       if (rc) return rc;
@@ -139,7 +156,7 @@ static int field(ctx *c, int f, size_t pos) {
       if (!q) return 0;
       e = (size_t)(q - c->s);
     } else if (next && next->kind != A_WS_STAR) {
-      while (e < n && !is_ws(c->s[e])) e++;
+      e = next_ws(c->s, e, n);
       if (e == n) return 0;
     }
     int rc = lit(c, f + 1, 0, e);
