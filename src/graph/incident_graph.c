@@ -1,0 +1,348 @@
+/* Incident event graphs: pass 1 mines the window lines of every incident with Drain (after the
+ * default kernel masks) and keeps a compact record per line; pass 2 turns clusters into templates
+ * and their hashed TF-IDF rows (idf over incidents); pass 3 assembles nodes, features, succession
+ * edges, labels and the split. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kprca/incident_graph.h"
+#include "kprca/incident_window.h"
+#include "kprca/mask.h"
+#include "kprca/split.h"
+#include "kprca/tfidf.h"
+
+kp_incident_graph_options kp_incident_graph_defaults(void) {
+  kp_incident_graph_options o;
+  memset(&o, 0, sizeof o);
+  o.window_s = 1800;
+  o.features = 128;
+  o.drain = kp_drain_default_params();
+  o.val = 0.15, o.test = 0.15;
+  return o;
+}
+
+kp_status kp_build_masker_new(kp_masker **out) {
+  KP_TRY(kp_masker_new(out));
+  kp_status s = kp_masker_add(*out, KP_HEX_BYTES_MASK);
+  if (s == KP_OK) s = kp_masker_add_defaults(*out);
+  if (s != KP_OK) {
+    kp_masker_free(*out);
+    *out = NULL;
+  }
+  return s;
+}
+
+void kp_incident_graphs_free(kp_incident_graphs *ig) {
+  if (!ig) return;
+  kp_graph_data_free(&ig->g);
+  kp_strings_free(&ig->templates);
+  free(ig->node_template);
+  memset(ig, 0, sizeof *ig);
+}
+
+/* One window line. */
+typedef struct wline {
+  int32_t cluster; /* Drain cluster, then template index */
+  float rel;       /* seconds relative to the panic line */
+  int8_t level;    /* syslog severity, -1 unknown */
+  uint8_t head, cont, root;
+} wline;
+
+typedef struct mined {
+  wline *l;
+  int64_t n, cap;
+  int64_t *off; /* [G+1] incident i owns lines off[i] .. off[i+1]-1 */
+} mined;
+
+static kp_status push_line(mined *m, wline w) {
+  if (m->n == m->cap) {
+    int64_t c = m->cap ? 2 * m->cap : 1 << 16;
+    wline *p = realloc(m->l, sizeof *p * (size_t)c);
+    if (!p) return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for %lld lines", (long long)c);
+    m->l = p, m->cap = c;
+  }
+  m->l[m->n++] = w;
+  return KP_OK;
+}
+
+/* Joins runs of "<*>" tokens into one "<*>" (in place; returns the new length), so rows of tables such
+ * as the OOM task list, all parameters but a name, still reach Drain's similarity threshold. */
+static size_t collapse_params(char *m, size_t len) {
+  size_t o = 0;
+  bool prev_param = false;
+  for (size_t i = 0; i < len;) {
+    size_t ws = i;
+    while (i < len && (m[i] == ' ' || m[i] == '\t')) i++;
+    size_t a = i;
+    while (i < len && m[i] != ' ' && m[i] != '\t') i++;
+    bool param = i - a == 3 && !memcmp(m + a, "<*>", 3);
+    if (param && prev_param) continue;
+    memmove(m + o, m + ws, i - ws);
+    o += i - ws;
+    prev_param = param;
+  }
+  m[o] = 0;
+  return o;
+}
+
+/* Masks msg, joins parameter runs and mines the result; *cluster receives its Drain cluster. */
+static kp_status mine_msg(kp_masker *mask, kp_drain *drain, const char *msg, size_t len, int32_t *cluster,
+                          char **buf, size_t *cap) {
+  const char *m;
+  size_t n;
+  bool created;
+  KP_TRY(kp_masker_apply(mask, msg, len, &m, &n));
+  if (n + 1 > *cap) {
+    char *p = realloc(*buf, n + 1);
+    if (!p) return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+    *buf = p, *cap = n + 1;
+  }
+  memcpy(*buf, m, n + 1);
+  n = collapse_params(*buf, n);
+  return kp_drain_add(drain, *buf, n, cluster, &created);
+}
+
+/* Pass 1: the window lines of incident i through the masks and Drain. */
+static kp_status mine_incident(const kp_incident_dir *d, int64_t i, const kp_incident_graph_options *o,
+                               kp_masker *mask, kp_drain *drain, mined *m) {
+  kp_incident_log l;
+  kp_incident_times t;
+  KP_TRY(kp_incident_load_timed(d, i, &l, &t));
+  kp_status s = KP_OK;
+  int64_t before = m->n, last_event = -1;
+  char *buf = NULL;
+  size_t cap = 0;
+  for (int64_t k = 0; k < l.log->n && s == KP_OK; k++) {
+    const kp_klog_record *r = &l.log->rec[k];
+    if (!kp_incident_is_event(r) || r->msg_len == 0) continue;
+    last_event = k;
+    if (!kp_incident_in_window(&t, k, o->window_s)) continue;
+    wline w = {0, (float)t.rel[k], r->level, (r->flags & KP_KLOG_HEAD) != 0, (r->flags & KP_KLOG_CONT) != 0,
+               l.root[k]};
+    s = mine_msg(mask, drain, r->msg, r->msg_len, &w.cluster, &buf, &cap);
+    if (s == KP_OK) s = push_line(m, w);
+    if (s != KP_OK) s = kp_fail_context(s, "%s:%lld", l.log->name, (long long)r->lineno);
+  }
+  if (s == KP_OK && m->n == before && last_event >= 0) { /* nothing in the window: keep the last line */
+    const kp_klog_record *r = &l.log->rec[last_event];
+    wline w = {0, (float)t.rel[last_event], r->level, (r->flags & KP_KLOG_HEAD) != 0,
+               (r->flags & KP_KLOG_CONT) != 0, l.root[last_event]};
+    s = mine_msg(mask, drain, r->msg, r->msg_len, &w.cluster, &buf, &cap);
+    if (s == KP_OK) s = push_line(m, w);
+  }
+  free(buf);
+  m->off[i + 1] = m->n;
+  kp_incident_times_free(&t);
+  kp_incident_log_clear(&l);
+  return s;
+}
+
+/* Pass 2: clusters -> templates in order of first use (clusters with equal templates are one), and
+ * the templates' TF-IDF rows with idf over incidents (an incident = the union of its templates). */
+static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_t F, kp_strings *tpl, float **rows) {
+  size_t nc = kp_drain_count(drain);
+  int32_t *ev = malloc(sizeof *ev * (nc + 1)), *tid = malloc(sizeof *tid * (nc + 1));
+  if (!ev || !tid) {
+    free(ev), free(tid);
+    return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  }
+  kp_status s = kp_drain_event_of(drain, ev);
+  for (size_t c = 0; c < nc; c++) tid[c] = -1;
+  int32_t T = 0;
+  for (int64_t j = 0; j < m->n && s == KP_OK; j++) {
+    int32_t e = ev[m->l[j].cluster];
+    if (tid[e] < 0) tid[e] = T++;
+    m->l[j].cluster = tid[e];
+  }
+  const char **text = calloc((size_t)T + 1, sizeof *text);
+  kp_terms *terms = calloc((size_t)T + 1, sizeof *terms);
+  if (s == KP_OK && (!text || !terms)) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  for (size_t c = 0; c < nc && s == KP_OK; c++)
+    if (tid[c] >= 0) text[tid[c]] = kp_drain_template(drain, c); /* valid: no add until the copy */
+  if (s == KP_OK) s = kp_strings_copy(tpl, T, text);
+  for (int32_t t = 0; t < T && s == KP_OK; t++) s = kp_terms_add_text(&terms[t], tpl->s[t], strlen(tpl->s[t]), F);
+  /* idf over incidents */
+  kp_idf idf;
+  memset(&idf, 0, sizeof idf);
+  kp_terms doc;
+  memset(&doc, 0, sizeof doc);
+  uint8_t *in = calloc((size_t)T + 1, 1);
+  float *w = malloc(sizeof *w * (size_t)F);
+  if (s == KP_OK && (!in || !w)) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  if (s == KP_OK) s = kp_idf_init(&idf, F);
+  for (int64_t g = 0; g < G && s == KP_OK; g++) {
+    doc.n = 0;
+    for (int64_t j = m->off[g]; j < m->off[g + 1] && s == KP_OK; j++) {
+      int32_t t = m->l[j].cluster;
+      if (!in[t]) in[t] = 1, s = kp_terms_append(&doc, &terms[t]);
+    }
+    for (int64_t j = m->off[g]; j < m->off[g + 1]; j++) in[m->l[j].cluster] = 0;
+    kp_idf_add_doc(&idf, &doc);
+  }
+  *rows = NULL;
+  if (s == KP_OK) {
+    kp_idf_weights(&idf, w);
+    *rows = malloc(sizeof **rows * (size_t)(T ? T : 1) * (size_t)F);
+    if (!*rows) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for %d template rows", T);
+  }
+  for (int32_t t = 0; t < T && s == KP_OK; t++) kp_tfidf_row(&terms[t], w, F, *rows + (size_t)t * (size_t)F);
+  for (int32_t t = 0; t < T && terms; t++) kp_terms_free(&terms[t]);
+  free(terms), free(text), free(in), free(w), free(ev), free(tid);
+  kp_terms_free(&doc);
+  kp_idf_free(&idf);
+  return s;
+}
+
+static float log_minutes(float sec) { return sec < 0 ? -log1pf(-sec / 60.0f) : log1pf(sec / 60.0f); }
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Pass 3: nodes, features and edges of every graph. */
+static kp_status assemble(const mined *m, int64_t G, int32_t F, int32_t T, const float *rows, kp_incident_graphs *ig) {
+  kp_graph_data *g = &ig->g;
+  int64_t Fx = F + KP_INCIDENT_GRAPH_EXTRA;
+  int32_t *local = malloc(sizeof *local * (size_t)(T ? T : 1));
+  g->graph_ptr = malloc(sizeof(int32_t) * (size_t)(G + 1));
+  if (!local || !g->graph_ptr) {
+    free(local);
+    return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  }
+  for (int32_t t = 0; t < T; t++) local[t] = -1;
+  /* node count per graph: distinct templates */
+  int64_t N = 0, maxlines = 1;
+  g->graph_ptr[0] = 0;
+  for (int64_t gi = 0; gi < G; gi++) {
+    int64_t a = m->off[gi], b = m->off[gi + 1], k = 0;
+    if (b - a > maxlines) maxlines = b - a;
+    for (int64_t j = a; j < b; j++)
+      if (local[m->l[j].cluster] < 0) local[m->l[j].cluster] = (int32_t)k++;
+    for (int64_t j = a; j < b; j++) local[m->l[j].cluster] = -1;
+    N += k;
+    if (N > INT32_MAX) {
+      free(local);
+      return kp_fail(KP_ERR_INVALID, "incident graphs: more than 2^31 nodes");
+    }
+    g->graph_ptr[gi + 1] = (int32_t)N;
+  }
+  g->task = KP_TASK_GRAPH;
+  g->num_nodes = N, g->num_features = Fx, g->num_graphs = G;
+  g->x = calloc((size_t)(N ? N : 1) * (size_t)Fx, sizeof *g->x);
+  g->node_flag = calloc((size_t)(N ? N : 1), 1);
+  g->indptr = calloc((size_t)N + 1, sizeof *g->indptr);
+  ig->node_template = malloc(sizeof(int32_t) * (size_t)(N ? N : 1));
+  uint64_t *keys = malloc(sizeof *keys * (size_t)maxlines);
+  int32_t *cnt = calloc((size_t)(N ? N : 1), sizeof *cnt);
+  int64_t ecap = 1 << 16, E = 0;
+  g->indices = malloc(sizeof *g->indices * (size_t)ecap);
+  g->edge_weight = malloc(sizeof *g->edge_weight * (size_t)ecap);
+  kp_status s = KP_OK;
+  if (!g->x || !g->node_flag || !g->indptr || !ig->node_template || !keys || !cnt || !g->indices || !g->edge_weight)
+    s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for %lld nodes", (long long)N);
+  for (int64_t gi = 0; gi < G && s == KP_OK; gi++) {
+    int64_t a = m->off[gi], b = m->off[gi + 1], base = g->graph_ptr[gi], k = 0;
+    for (int64_t j = a; j < b; j++) {
+      const wline *w = &m->l[j];
+      int32_t v = local[w->cluster];
+      if (v < 0) v = local[w->cluster] = (int32_t)k++, ig->node_template[base + v] = w->cluster;
+      float *x = g->x + (size_t)(base + v) * (size_t)Fx + F;
+      if (cnt[base + v]++ == 0) x[1] = log_minutes(w->rel);
+      x[2] = log_minutes(w->rel);
+      if (w->level >= 0 && (float)(8 - w->level) / 8.0f > x[3]) x[3] = (float)(8 - w->level) / 8.0f;
+      x[4] += w->head, x[5] += w->cont;
+      if (w->root) g->node_flag[base + v] = 1;
+    }
+    for (int64_t v = 0; v < k; v++) {
+      float *x = g->x + (size_t)(base + v) * (size_t)Fx;
+      memcpy(x, rows + (size_t)ig->node_template[base + v] * (size_t)F, sizeof *x * (size_t)F);
+      float c = (float)cnt[base + v];
+      x[F] = log1pf(c), x[F + 4] /= c, x[F + 5] /= c;
+    }
+    /* succession edges: (dst << 32 | src), sorted, counted */
+    int64_t ne = 0;
+    for (int64_t j = a + 1; j < b; j++) {
+      uint32_t u = (uint32_t)local[m->l[j - 1].cluster], v = (uint32_t)local[m->l[j].cluster];
+      if (u != v) keys[ne++] = (uint64_t)v << 32 | u;
+    }
+    qsort(keys, (size_t)ne, sizeof *keys, cmp_u64);
+    for (int64_t e = 0; e < ne && s == KP_OK;) {
+      int64_t f = e;
+      while (f < ne && keys[f] == keys[e]) f++;
+      if (E == ecap) {
+        ecap *= 2;
+        int32_t *pi = realloc(g->indices, sizeof *pi * (size_t)ecap);
+        if (pi) g->indices = pi;
+        float *pw = realloc(g->edge_weight, sizeof *pw * (size_t)ecap);
+        if (pw) g->edge_weight = pw;
+        if (!pi || !pw) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for %lld edges", (long long)ecap);
+      }
+      if (s != KP_OK) break;
+      g->indices[E] = (int32_t)(base + (int64_t)(keys[e] & 0xffffffffu));
+      g->edge_weight[E] = (float)(f - e);
+      g->indptr[base + (int64_t)(keys[e] >> 32) + 1]++;
+      E++;
+      e = f;
+    }
+    for (int64_t j = a; j < b; j++) local[m->l[j].cluster] = -1;
+  }
+  for (int64_t v = 0; v < N; v++) g->indptr[v + 1] += g->indptr[v];
+  g->num_edges = E;
+  free(local), free(keys), free(cnt);
+  return s;
+}
+
+kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_graph_options *opts,
+                                   kp_incident_graphs *ig) {
+  memset(ig, 0, sizeof *ig);
+  kp_incident_graph_options o = opts ? *opts : kp_incident_graph_defaults();
+  if (o.features < 1) return kp_fail(KP_ERR_INVALID, "incident graphs: features %d, expected >= 1", o.features);
+  if (d->n < 1) return kp_fail(KP_ERR_INVALID, "%s: no incidents", d->dir);
+  if (d->n > INT32_MAX) return kp_fail(KP_ERR_INVALID, "%s: more than 2^31 incidents", d->dir);
+  int64_t G = d->n;
+  mined m;
+  memset(&m, 0, sizeof m);
+  m.off = calloc((size_t)G + 1, sizeof *m.off);
+  kp_masker *mask = NULL;
+  kp_drain *drain = NULL;
+  float *rows = NULL;
+  kp_status s = m.off ? KP_OK : kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  if (s == KP_OK) s = kp_build_masker_new(&mask);
+  if (s == KP_OK) s = kp_drain_new(&o.drain, &drain);
+  for (int64_t i = 0; i < G && s == KP_OK; i++) s = mine_incident(d, i, &o, mask, drain, &m);
+  if (s == KP_OK) s = templates_and_rows(drain, &m, G, o.features, &ig->templates, &rows);
+  if (s == KP_OK) s = assemble(&m, G, o.features, (int32_t)ig->templates.n, rows, ig);
+  if (s == KP_OK) {
+    kp_graph_data *g = &ig->g;
+    ig->lines = m.n;
+    g->graph_y = malloc(sizeof *g->graph_y * (size_t)G);
+    g->graph_split = malloc((size_t)G);
+    if (!g->graph_y || !g->graph_split) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+    for (int64_t i = 0; i < G && s == KP_OK; i++) g->graph_y[i] = d->items[i].label;
+    if (s == KP_OK) s = kp_split_stratified(g->graph_y, G, o.val, o.test, o.seed, g->graph_split);
+    if (s == KP_OK) s = kp_strings_copy(&g->label_names, d->nlabels, (const char *const *)d->labels);
+    if (s == KP_OK) s = kp_graph_data_validate(g, d->dir);
+  }
+  free(m.l), free(m.off), free(rows);
+  kp_masker_free(mask);
+  kp_drain_free(drain);
+  if (s != KP_OK) kp_incident_graphs_free(ig);
+  return s;
+}
+
+kp_status kp_incident_graphs_save(const char *path, const kp_incident_graphs *ig) {
+  KP_TRY(kp_graph_data_validate(&ig->g, path));
+  kp_h5 *h;
+  KP_TRY(kp_h5_create(path, &h));
+  int64_t N = ig->g.num_nodes;
+  kp_status s = kp_graph_data_write(h, &ig->g);
+  if (s == KP_OK) s = kp_h5_write_strings(h, "templates", ig->templates.n, (const char *const *)ig->templates.s);
+  if (s == KP_OK) s = kp_h5_write(h, "node_template", KP_H5_I32, 1, &N, ig->node_template);
+  if (s == KP_OK) s = kp_h5_set_attr_int(h, "/", "text_features", ig->g.num_features - KP_INCIDENT_GRAPH_EXTRA);
+  if (s != KP_OK) {
+    kp_h5_abort(h);
+    return s;
+  }
+  return kp_h5_commit(h);
+}
