@@ -84,7 +84,7 @@ static void overlay(kp_sbuf *b, const kp_run *runs, int n, const char *key, cons
   }
   if (ns) {
     kp_svg_chart c = {.title = title, .xlabel = "epoch", .ylabel = ylabel, .xmin = NAN, .xmax = NAN, .ymin = NAN,
-                      .ymax = NAN, .width = 580, .height = 360};
+                      .ymax = NAN, .width = 560, .height = 360};
     char *svg = kp_svg_line_chart(&c, s, ns);
     if (!svg) b->bad = true;
     kp_sbuf_printf(b, "<figure id=\"plot-%s\">\n", key);

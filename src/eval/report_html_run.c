@@ -255,6 +255,7 @@ kp_status kp_run_load(const char *dir, kp_run *run) {
   if (stat(dir, &st) != 0) return kp_fail(KP_ERR_IO, "%s: %s", dir, strerror(errno));
   if (!S_ISDIR(st.st_mode)) return kp_fail(KP_ERR_IO, "%s: not a directory", dir);
   if (!(run->dir = strdup(dir))) return kp_fail(KP_ERR_NOMEM, "%s: out of memory", dir);
+  for (size_t n = strlen(run->dir); n > 1 && run->dir[n - 1] == '/'; n--) run->dir[n - 1] = 0; /* "run/" -> "run" */
   load_config(run);
   load_log(run);
   load_metrics(run);
