@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include "cli/prep_build.h"
+#include "kprca/case_graph.h"
 #include "kprca/incident_graph.h"
 #include "kprca/split.h"
 
@@ -53,4 +54,38 @@ int build_incident_graphs(const build_opts *o) {
   return rc;
 }
 
-int build_case_graph(const build_opts *o) { (void)o; return build_fail(1, "case-graph: not implemented yet"); }
+int build_case_graph(const build_opts *o) {
+  double t0 = now_s();
+  kp_incident_dir *d = NULL;
+  kp_status s = build_open_dir(o, &d);
+  if (s != KP_OK) return build_fail(build_code(s), "%s", kp_last_error());
+  kp_case_graph_options co = kp_case_graph_defaults();
+  co.fault_window = o->fault_window, co.window_s = o->window_s, co.features = o->features, co.k = o->k;
+  co.val = o->val, co.test = o->test, co.seed = o->seed;
+  kp_graph_data g;
+  s = kp_case_graph_build(d, &co, &g);
+  if (s == KP_OK) s = kp_graph_data_save(o->out, &g);
+  int rc = 0;
+  if (s != KP_OK) rc = build_fail(build_code(s), "%s", kp_last_error());
+  else {
+    int64_t n = g.num_nodes, nofault = 0, same = 0;
+    for (int64_t i = 0; i < n; i++) {
+      nofault += g.x[i * g.num_features + g.num_features - 1] > 0;
+      for (int32_t e = g.indptr[i]; e < g.indptr[i + 1]; e++) same += g.y[g.indices[e]] == g.y[i];
+    }
+    printf("wrote %s: %lld incidents, %lld edges (k %d, symmetrised; %.1f%% join incidents of one label), %lld "
+           "features from %s, %lld incidents without fault lines, %.1f MB; %.2f s\n",
+           o->out, (long long)n, (long long)g.num_edges, o->k, g.num_edges ? 100.0 * (double)same / (double)g.num_edges : 0.0,
+           (long long)g.num_features, o->fault_window ? "the window lines" : "the labelled root-cause lines",
+           (long long)nofault, file_mb(o->out), now_s() - t0);
+    int8_t *split = malloc((size_t)(n ? n : 1));
+    if (split) {
+      for (int64_t i = 0; i < n; i++) split[i] = g.train_mask[i] ? 0 : g.val_mask[i] ? 1 : g.test_mask[i] ? 2 : -1;
+      kp_split_print_counts(stdout, g.y, split, n, (const char *const *)g.label_names.s, g.label_names.n);
+      free(split);
+    }
+  }
+  kp_graph_data_free(&g);
+  kp_incident_dir_free(d);
+  return rc;
+}
