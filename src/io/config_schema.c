@@ -25,8 +25,9 @@ static const char *check_run_name(const kp_cfg_value *v, char *buf, size_t n);
 /* clang-format off */
 static const kp_cfg_key keys[] = {
     /* ---- model ---- */
-    {"model.name", E, "gcn", .allowed = "gcn|sage|gat|mlp", .aka = "arch,architecture,model,type",
-     .doc = "Architecture: GCN (Kipf & Welling), GraphSAGE, GAT (Velickovic et al.), or an MLP that ignores edges"},
+    {"model.name", E, "gcn", .allowed = "gcn|sage|gat|mlp|bert", .aka = "arch,architecture,model,type",
+     .doc = "Architecture: GCN (Kipf & Welling), GraphSAGE, GAT (Velickovic et al.), an MLP that ignores edges, "
+            "or bert: a pretrained BERT (model.path) fine-tuned to classify log lines"},
     {"model.task", E, "node", .allowed = "node|graph",
      .doc = "node: classify the nodes of one graph (train/val/test masks); graph: classify whole graphs"},
     {"model.hidden", I, "64", .range = ">= 1", .aka = "hidden_channels,hidden_dim,hidden_size,dim,width",
@@ -58,22 +59,32 @@ static const kp_cfg_key keys[] = {
      .doc = "Graph task: pooling of the node states of each graph into one vector"},
     {"model.head_layers", I, "0", .range = ">= 0", .aka = "mlp_layers,classifier_layers",
      .doc = "Linear layers after the GNN (graph task: after readout); 0: the last GNN layer outputs the classes"},
+    {"model.path", S, "null", .flags = KP_CFG_NULLABLE, .aka = "model_dir,pretrained,model_name_or_path,checkpoint_dir",
+     .doc = "bert: Hugging Face BERT directory (config.json, model.safetensors, vocab.txt), e.g. models/all-MiniLM-L6-v2"},
 
     /* ---- data ---- */
     {"data.path", S, NULL, .aka = "file,dataset,input,h5",
-     .doc = "HDF5 dataset of format kprca.graph (docs/datasets.md), relative to the working directory"},
-    {"data.format", E, "auto", .allowed = "auto|graph",
-     .doc = "Dataset format; auto reads the file's format attribute"},
+     .doc = "Dataset, relative to the working directory: HDF5 kprca.graph (GNNs) or kprca.lines, or a labelled "
+            "TSV/CSV (bert; docs/datasets.md)"},
+    {"data.format", E, "auto", .allowed = "auto|graph|lines|tsv|csv",
+     .doc = "Dataset format; auto reads an HDF5 file's format attribute, else .csv is CSV and anything else TSV"},
     {"data.batch_size", I, "0", .range = ">= 0", .aka = "batch,bs,batchsize",
-     .doc = "Graphs (graph task) or target nodes (node task, with data.fanouts) per mini-batch; 0: full batch"},
+     .doc = "Graphs (graph task), target nodes (node task, with data.fanouts) or lines (bert) per mini-batch; 0: full "
+            "batch"},
     {"data.fanouts", LI, "[]", .range = ">= -1", .check = check_fanouts, .check_doc = "not 0", .aka = "num_neighbors,fan_outs,sizes,fanout",
      .doc = "Node task: neighbours sampled per node at each layer, first layer first; -1: all; []: no sampling"},
     {"data.split", NF, "file", .allowed = "file", .range = "[0, 1]", .min_len = 3, .max_len = 3,
      .check = check_split, .check_doc = "summing to 1", .aka = "splits,split_ratio",
-     .doc = "file: the split stored in the dataset; [train, val, test]: stratified random fractions (train.seed)"},
+     .doc = "file: the split stored in the dataset; [train, val, test]: stratified random fractions (train.seed; lines "
+            "with incident ids: whole incidents)"},
     {"data.normalize_features", B, "false", .aka = "normalise_features,feature_norm",
      .doc = "Row-normalise node features to sum 1 (PyG NormalizeFeatures; as the GCN and GAT papers on Cora)"},
     {"data.shuffle", B, "true", .doc = "Shuffle the training mini-batches every epoch (seeded by train.seed)"},
+    {"data.max_seq_len", I, "128", .range = ">= 2", .aka = "max_length,max_len,seq_len,max_seq_length",
+     .doc = "bert: tokens per line, [CLS] and [SEP] included; longer lines are truncated (a batch pads to its longest)"},
+    {"data.bucket_size", I, "32", .range = ">= 0", .aka = "bucket_batches,group_by_length",
+     .doc = "bert: each shuffled chunk of this many batches is sorted by length before it is cut (less padding); "
+            "0: no sorting"},
     {"data.num_workers", I, "0", .range = ">= 0", .aka = "workers",
      .doc = "Threads preparing the next mini-batch while one trains; 0: prepare in the training thread"},
 
@@ -94,6 +105,9 @@ static const kp_cfg_key keys[] = {
     {"optim.nesterov", B, "false", .doc = "sgd: Nesterov momentum (needs momentum > 0)"},
     {"optim.clip_norm", F, "0.0", .range = ">= 0", .aka = "max_grad_norm,grad_clip,clip,clip_grad_norm",
      .doc = "Clip the global L2 norm of the gradients to this value; 0: no clipping"},
+    {"optim.grad_accum", I, "1", .range = ">= 1",
+     .aka = "gradient_accumulation_steps,accumulate_grad_batches,accumulation_steps",
+     .doc = "bert: mini-batches whose averaged gradients make one optimizer step"},
     {"optim.schedule", E, "constant", .allowed = "constant|linear|cosine", .aka = "scheduler,lr_schedule",
      .doc = "Learning-rate schedule over all optimizer steps: constant, or linear / cosine decay to 0"},
     {"optim.warmup_steps", I, "0", .range = ">= 0", .aka = "warmup",
@@ -337,6 +351,8 @@ static const char *shown(const kp_config *cfg, const char *path, char *buf, size
   return buf;
 }
 
+static bool is_bert(const kp_config *cfg) { return strcmp(kp_config_string(cfg, "model.name"), "bert") == 0; }
+
 static bool task_is_node(const kp_config *cfg) { return strcmp(kp_config_string(cfg, "model.task"), "node") == 0; }
 
 static kp_status rule_fanouts_layers(const kp_config *cfg) {
@@ -362,7 +378,7 @@ static kp_status rule_fanouts_task(const kp_config *cfg) {
 static kp_status rule_batch_fanouts(const kp_config *cfg) {
   size_t n;
   kp_config_ints(cfg, "data.fanouts", &n);
-  if (n > 0 || kp_config_int(cfg, "data.batch_size") == 0 || !task_is_node(cfg)) return KP_OK;
+  if (n > 0 || kp_config_int(cfg, "data.batch_size") == 0 || !task_is_node(cfg) || is_bert(cfg)) return KP_OK;
   return rule_fail(cfg, "data.batch_size",
                    "mini-batches of target nodes need data.fanouts, one per layer (-1: every neighbour)");
 }
@@ -380,11 +396,32 @@ static kp_status rule_nesterov(const kp_config *cfg) {
   return rule_fail(cfg, "optim.nesterov", why);
 }
 
+static kp_status rule_bert_path(const kp_config *cfg) {
+  if (!is_bert(cfg) || kp_config_string(cfg, "model.path")) return KP_OK;
+  return rule_fail(cfg, "model.name", "bert needs model.path, the Hugging Face model directory to start from");
+}
+
+static kp_status rule_bert_batch(const kp_config *cfg) {
+  if (!is_bert(cfg) || kp_config_int(cfg, "data.batch_size") > 0) return KP_OK;
+  return rule_fail(cfg, "data.batch_size", "model.name: bert trains on mini-batches of lines; give a size >= 1");
+}
+
+static kp_status rule_grad_accum(const kp_config *cfg) {
+  if (is_bert(cfg) || kp_config_int(cfg, "optim.grad_accum") == 1) return KP_OK;
+  char other[600], why[800];
+  snprintf(why, sizeof why, "gradient accumulation is for model.name: bert, but %s",
+           shown(cfg, "model.name", other, sizeof other));
+  return rule_fail(cfg, "optim.grad_accum", why);
+}
+
 const kp_cfg_rule kp_cfg_rules[] = {
     {"`data.fanouts`, when not empty, has one entry per GNN layer (`model.layers`).", rule_fanouts_layers},
     {"`data.fanouts` (neighbour sampling) needs `model.task: node`.", rule_fanouts_task},
-    {"`data.batch_size` > 0 with `model.task: node` needs `data.fanouts` (-1 takes every neighbour).",
+    {"`data.batch_size` > 0 with `model.task: node` needs `data.fanouts` (-1 takes every neighbour); not for bert.",
      rule_batch_fanouts},
     {"`optim.nesterov: true` needs `optim.name: sgd` and `optim.momentum` > 0.", rule_nesterov},
+    {"`model.name: bert` needs `model.path` (a Hugging Face BERT directory).", rule_bert_path},
+    {"`model.name: bert` needs `data.batch_size` >= 1 (lines per mini-batch).", rule_bert_batch},
+    {"`optim.grad_accum` > 1 needs `model.name: bert`.", rule_grad_accum},
 };
 const size_t kp_cfg_nrules = sizeof kp_cfg_rules / sizeof kp_cfg_rules[0];

@@ -431,7 +431,7 @@ TEST(ConfigOverrides, ErrorsNameTheCommandLine) {
       {"optim.lr=-1", "<command line>: optim.lr = -1: must be > 0"},
       {"--optim.lrr=1", "<command line>: unknown key 'optim.lrr' (did you mean 'optim.lr'?)"},
       {"model.name=gatt",
-       "<command line>: model.name = 'gatt': allowed values are gcn, sage, gat, mlp (did you mean 'gat'?)"},
+       "<command line>: model.name = 'gatt': allowed values are gcn, sage, gat, mlp, bert (did you mean 'gat'?)"},
       {"train.epochs=abc", "<command line>: train.epochs = abc: expected an integer"},
       {"model.bias=1", "<command line>: model.bias = 1: expected true or false"},
       {"data.fanouts=[25,10", "<command line>: data.fanouts = [25,10: unterminated list: expected ']' at the end"},
