@@ -6,6 +6,9 @@
 int eval_parsing_main(int argc, char **argv);
 /** kprca-eval leadtime: failure prediction with lead time (docs/metrics.md). */
 int eval_leadtime_main(int argc, char **argv);
+
+/** kprca-eval --checkpoint: scores a kprca-train checkpoint on a dataset with the training report. */
+int eval_checkpoint_main(int argc, char **argv);
 /** kprca-eval --compare RUN...: runs side by side, as a table and compare.html. */
 int eval_compare_main(int argc, char **argv);
 /** kprca-eval report RUN: writes RUN/report.html and RUN/plots/. */

@@ -138,7 +138,9 @@ kp_status kp_trainer_fit(kp_trainer *t, const kp_fit_opts *opts, kp_fit_result *
     double train_s = now_s() - e0;
     if (s != KP_OK) break;
     log.step = t->step;
-    log.lr = lr;
+    char lr_text[32]; /* the float rate as it reads (0.01, not 0.009999999776) */
+    snprintf(lr_text, sizeof lr_text, "%.7g", (double)lr);
+    log.lr = strtod(lr_text, NULL);
     bool eval_now = t->nids[KP_SPLIT_VAL] > 0 && (t->epoch % t->eval_every == 0 || t->epoch == t->epochs);
     kp_split_eval_free(&val);
     if (eval_now && (s = evaluate_epoch(t, &val, &log, &stop_early)) != KP_OK) break;
