@@ -92,10 +92,10 @@ static kp_status set_labels(infer_model *m, int C, char *const *names) {
 /* Base model directory + tokenizer, and the classifier (num_labels > 0: that many classes, else the file's). */
 static kp_status open_base(infer_model *m, const char *dir, int num_labels, kp_hf_bert **h) {
   KP_TRY(kp_hf_bert_open(dir, h));
-  if (!num_labels && !(kp_hf_bert_parts(*h) & KP_BERT_CLASSIFIER))
+  if (!num_labels && !(kp_hf_bert_parts(*h) & KP_BERT_CLASSIFIER) && kp_hf_bert_config(*h)->num_labels < 1)
     return kp_fail(KP_ERR_INVALID,
-                   "%s: the model has no classification head (classifier.weight); give a fine-tuned model or a "
-                   "kprca-train checkpoint",
+                   "%s: the model has no classification head (classifier.weight) and config.json names no labels; give a "
+                   "fine-tuned model or a kprca-train checkpoint",
                    dir);
   kp_status s = kp_wordpiece_load_dir(dir, &m->wp);
   if (s != KP_OK) return kp_fail_context(s, "%s: tokenizer", dir);
