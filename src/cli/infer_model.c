@@ -99,7 +99,10 @@ static kp_status open_base(infer_model *m, const char *dir, int num_labels, kp_h
                    dir);
   kp_status s = kp_wordpiece_load_dir(dir, &m->wp);
   if (s != KP_OK) return kp_fail_context(s, "%s: tokenizer", dir);
+  if (!num_labels && !(kp_hf_bert_parts(*h) & KP_BERT_CLASSIFIER)) num_labels = kp_hf_bert_config(*h)->num_labels;
   KP_TRY(kp_bert_from_hf(&m->bert, *h, num_labels, m->dev, 0));
+  if (m->bert.cfg.num_labels < 1 || !(m->bert.parts & KP_BERT_CLASSIFIER))
+    return kp_fail(KP_ERR_INTERNAL, "%s: the classifier was not built", dir);
   m->have_bert = true;
   return KP_OK;
 }

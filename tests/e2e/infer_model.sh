@@ -6,7 +6,7 @@
 # are scored once; rules take precedence; follow mode with a model; a kprca-train bert checkpoint when the
 # trainer supports it; bad model input exits 2 with one line.
 set -u
-BIN=$1
+BIN=$(cd "$1" && pwd)
 SRC=$2
 fail=0
 check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
@@ -88,7 +88,7 @@ for i in $(seq 8); do
 done >> "$tmp/lines.tsv"
 cat > "$tmp/bert.yaml" <<EOC
 model: {name: bert, path: $M}
-data: {path: $tmp/lines.tsv, batch_size: 4, split: [0.5, 0.25, 0.25], max_seq_len: 32}
+data: {path: $tmp/lines.tsv, format: tsv, batch_size: 4, split: [0.5, 0.25, 0.25], max_seq_len: 32}
 train: {epochs: 1, seed: 1, progress: none}
 optim: {lr: 0.001}
 output: {dir: $tmp/runs, name: tiny}
