@@ -1,4 +1,5 @@
-/* kprca-train: trains a GNN (GCN, GraphSAGE, GAT) from YAML experiment configs and writes a run
+/* kprca-train: trains a GNN (GCN, GraphSAGE, GAT) or a BERT line classifier (model.name bert,
+ * src/cli/train_lines.c) from YAML experiment configs and writes a run
  * directory with the resolved config, per-epoch metrics, checkpoints and the final report. */
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,7 @@ int main(int argc, char **argv) {
   }
   if (rc == 0) {
     if (cli.print_config) rc = kp_config_print(cfg, stdout, KP_CFG_PRINT_SOURCES) == KP_OK ? 0 : train_fail(KP_ERR_IO);
+    else if (!strcmp(kp_config_string(cfg, "model.name"), "bert")) rc = train_lines_run(cfg, &cli);
     else rc = train_run(cfg, &cli);
   }
   kp_config_rest_free(&rest);

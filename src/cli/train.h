@@ -16,6 +16,8 @@ int train_exit_code(kp_status s);
 int train_fail(kp_status s);
 /** The training run itself (run directory, resume, fit, reports); returns the exit code. */
 int train_run(const kp_config *cfg, const train_cli *cli);
+/** The run for model.name bert (a line classifier; src/cli/train_lines.c). */
+int train_lines_run(const kp_config *cfg, const train_cli *cli);
 /** --dry-run: what would be trained, parameter count and memory estimate. */
 void train_print_dry_run(const kp_trainer *t, const kp_config *cfg);
 
