@@ -85,6 +85,8 @@ static const kp_cfg_key keys[] = {
     {"data.bucket_size", I, "32", .range = ">= 0", .aka = "bucket_batches,group_by_length",
      .doc = "bert: each shuffled chunk of this many batches is sorted by length before it is cut (less padding); "
             "0: no sorting"},
+    {"data.lines_per_epoch", I, "0", .range = ">= 0", .aka = "train_lines,max_train_lines,samples_per_epoch",
+     .doc = "bert: training lines per epoch, drawn afresh from the shuffled training split each epoch; 0: all"},
     {"data.num_workers", I, "0", .range = ">= 0", .aka = "workers",
      .doc = "Threads preparing the next mini-batch while one trains; 0: prepare in the training thread"},
 

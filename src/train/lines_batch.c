@@ -1,8 +1,8 @@
 /* Training batches of lines with dynamic padding and length bucketing: each epoch shuffles the
- * training lines (seeded), sorts every chunk of data.bucket_size batches by token count (ties keep
- * the shuffled order), cuts the chunks into batches and shuffles the order of the batches, so a
- * batch holds lines of similar length and pads only to its longest line, while the epoch still
- * visits the lengths in random order. Evaluation batches are consecutive lines of a split. */
+ * training lines (seeded), keeps the first data.lines_per_epoch of them, sorts every chunk of
+ * data.bucket_size batches by token count (ties keep the shuffled order), cuts the chunks into
+ * batches and shuffles the order of the batches, so a batch holds lines of similar length and pads
+ * only to its longest line, while the epoch still visits the lengths in random order. */
 #include <stdlib.h>
 #include <string.h>
 #include "kprca/split.h"
@@ -26,21 +26,21 @@ static int by_len(const void *a, const void *b) {
 }
 
 kp_status kp_lines_plan_epoch(const kp_line_trainer *t, kp_rng *r, int64_t bucket, lines_plan *p) {
-  int64_t n = t->nids[KP_SPLIT_TRAIN], bs = t->batch_size;
+  int64_t ntr = t->nids[KP_SPLIT_TRAIN], n = t->lines_per_epoch, bs = t->batch_size;
   int64_t nb = (n + bs - 1) / bs;
   if (!p->rows) {
     p->rows = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
     p->start = malloc(sizeof(int64_t) * (size_t)(nb + 1));
   }
-  int32_t *order = malloc(sizeof(int32_t) * (size_t)(n ? n : 1));
+  int32_t *order = malloc(sizeof(int32_t) * (size_t)(ntr ? ntr : 1));
   keyed *k = malloc(sizeof(keyed) * (size_t)(n ? n : 1));
   int32_t *bperm = malloc(sizeof(int32_t) * (size_t)(nb + 1));
   if (!p->rows || !p->start || !order || !k || !bperm) {
     free(order), free(k), free(bperm);
     return kp_fail(KP_ERR_NOMEM, "line trainer: out of memory planning an epoch of %lld lines", (long long)n);
   }
-  memcpy(order, t->ids[KP_SPLIT_TRAIN], sizeof(int32_t) * (size_t)n);
-  if (t->shuffle) kp_rng_shuffle_i32(r, order, n);
+  memcpy(order, t->ids[KP_SPLIT_TRAIN], sizeof(int32_t) * (size_t)ntr);
+  if (t->shuffle) kp_rng_shuffle_i32(r, order, ntr); /* the epoch takes its first lines_per_epoch lines */
   for (int64_t i = 0; i < n; i++) k[i] = (keyed){t->tok.lengths[order[i]], i, order[i]};
   if (bucket > 0) {
     int64_t chunk = bucket * bs;

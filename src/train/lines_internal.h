@@ -31,6 +31,7 @@ struct kp_line_trainer {
   kp_wp_batch tok;          /* token ids of every line, truncated to max_seq_len */
   int64_t max_seq_len, truncated;
   int64_t batch_size, bucket_size, grad_accum;
+  int64_t lines_per_epoch;  /* training lines per epoch (the first of each epoch's shuffled order) */
   bool shuffle;
   /* host batch buffers [batch_size * max_seq_len] */
   int32_t *b_ids, *b_mask, *b_labels;

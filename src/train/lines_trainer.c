@@ -95,7 +95,9 @@ static kp_status create(kp_line_trainer *t) {
   if (t->patience > 0 && t->nids[KP_SPLIT_VAL] == 0)
     return kp_fail(KP_ERR_INVALID, "train.patience = %d needs a validation split, and %s has none (data.split)",
                    t->patience, t->data_path);
-  t->batches_per_epoch = (t->nids[KP_SPLIT_TRAIN] + t->batch_size - 1) / t->batch_size;
+  int64_t lpe = kp_config_int(c, "data.lines_per_epoch");
+  t->lines_per_epoch = lpe == 0 || lpe > t->nids[KP_SPLIT_TRAIN] ? t->nids[KP_SPLIT_TRAIN] : lpe;
+  t->batches_per_epoch = (t->lines_per_epoch + t->batch_size - 1) / t->batch_size;
   t->steps_per_epoch = (t->batches_per_epoch + t->grad_accum - 1) / t->grad_accum;
   size_t cells = (size_t)t->batch_size * (size_t)t->max_seq_len;
   t->b_ids = malloc(sizeof(int32_t) * cells);

@@ -215,6 +215,26 @@ TEST(LineTrainer, GradAccumCountsSteps) {
   EXPECT_EQ(in.steps_per_epoch, 3); // 5 + 5 + 2 mini-batches
 }
 
+TEST(LineTrainer, LinesPerEpochDrawsAfreshEachEpoch) {
+  TmpDir d;
+  std::string m = make_model(d);
+  Cfg c(m, kTsv, d / "runs", {"data.lines_per_epoch=40", "train.epochs=3"});
+  Trainer t(c);
+  ASSERT_EQ(t.s, KP_OK) << kp_last_error();
+  kp_line_trainer_info in;
+  kp_line_trainer_describe(t.t, &in);
+  EXPECT_EQ(in.batches_per_epoch, 5);
+  kp_line_pad_stats a, b;
+  KP_ASSERT_OK(kp_line_trainer_pad_stats(t.t, 0, &a));
+  EXPECT_EQ(a.batches, 5);
+  kp_fit_opts o{};
+  o.stop_after_epoch = 1;
+  kp_fit_result r;
+  KP_ASSERT_OK(kp_line_trainer_fit(t.t, &o, &r));
+  KP_ASSERT_OK(kp_line_trainer_pad_stats(t.t, 0, &b)); // the next epoch's 40 lines
+  EXPECT_NE(a.tokens, b.tokens);
+}
+
 std::vector<std::vector<std::string>> read_csv(const std::string &path) {
   std::vector<std::vector<std::string>> rows;
   kp_csv_reader *r = nullptr;
