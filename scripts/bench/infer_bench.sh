@@ -26,7 +26,7 @@ for f in model.safetensors vocab.txt tokenizer_config.json special_tokens_map.js
 done
 sed 's/^{/{"id2label": {"0": "ordinary", "1": "root_cause"},/' "$MINILM/config.json" > "$tmp/minilm/config.json"
 
-echo "machine: $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"
+echo "machine: $(nproc --all) cores, load $(cut -d' ' -f1 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), OMP_NUM_THREADS=${OMP_NUM_THREADS:-unset}"
 echo "corpus: $N synthetic incidents, $lines lines"
 run() { # name, args...
   local name=$1; shift

@@ -63,7 +63,10 @@ typedef struct run {
 } run;
 
 int infer_exit_code(kp_status s) {
-  return (s == KP_ERR_INVALID || s == KP_ERR_FORMAT || s == KP_ERR_IO || s == KP_ERR_UNSUPPORTED) ? 2 : 1;
+  return (s == KP_ERR_INVALID || s == KP_ERR_FORMAT || s == KP_ERR_IO || s == KP_ERR_UNSUPPORTED ||
+          s == KP_ERR_NO_DEVICE)
+             ? 2
+             : 1;
 }
 
 static kp_status nomem(void) { return kp_fail(KP_ERR_NOMEM, "kprca-infer: out of memory"); }
