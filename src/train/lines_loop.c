@@ -140,7 +140,11 @@ kp_status kp_line_trainer_fit(kp_line_trainer *t, const kp_fit_opts *opts, kp_fi
     if (s != KP_OK) break;
     log.step = t->step;
     log.lr = lr;
-    bool eval_now = t->nids[KP_SPLIT_VAL] > 0 && (t->epoch % t->eval_every == 0 || t->epoch == t->epochs);
+    /* the last epoch is evaluated even off the eval_every beat when something uses val (early stopping, restoring
+     * the best epoch); otherwise the end-of-run report scores val if eval.splits asks, and an eval_every beyond
+     * train.epochs spares a long run the val pass */
+    bool need_val = t->patience > 0 || t->restore_best;
+    bool eval_now = t->nids[KP_SPLIT_VAL] > 0 && (t->epoch % t->eval_every == 0 || (t->epoch == t->epochs && need_val));
     kp_split_eval_free(&val);
     if (eval_now && (s = evaluate_epoch(t, &val, &log, &stop_early)) != KP_OK) break;
     log.best_epoch = t->best_epoch;
