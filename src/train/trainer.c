@@ -122,9 +122,8 @@ static kp_status create(kp_trainer *t) {
   t->monitor = !strcmp(mon, "val_acc") ? MON_VAL_ACC : !strcmp(mon, "val_macro_f1") ? MON_VAL_F1 : MON_VAL_LOSS;
   t->shuffle = kp_config_bool(c, "data.shuffle");
   size_t nf;
-  kp_config_ints(c, "data.fanouts", &nf);
-  if (nf > 0)
-    return kp_fail(KP_ERR_UNSUPPORTED, "data.fanouts: neighbour sampling is not implemented yet (use data.fanouts=[])");
+  const int64_t *fanouts = kp_config_ints(c, "data.fanouts", &nf);
+  t->sampling = nf > 0 && t->task == KP_GNN_NODE;
   KP_TRY(kp_device_parse(kp_config_string(c, "device"), &t->dev));
   KP_TRY(kp_trainer_load_data(t));
   if (t->patience > 0 && t->nids[KP_SPLIT_VAL] == 0)
@@ -135,6 +134,12 @@ static kp_status create(kp_trainer *t) {
     t->batch_size = bs == 0 || bs > ntr ? ntr : bs;
     t->eval_batch = bs == 0 ? t->num_items : bs;
     t->steps_per_epoch = (ntr + t->batch_size - 1) / t->batch_size;
+  } else if (t->sampling) { /* mini-batches of target nodes, each with its sampled neighbourhood */
+    int64_t bs = kp_config_int(c, "data.batch_size"), ntr = t->nids[KP_SPLIT_TRAIN];
+    t->batch_size = bs == 0 || bs > ntr ? ntr : bs;
+    t->steps_per_epoch = (ntr + t->batch_size - 1) / t->batch_size;
+    t->sample_seed = kp_trainer_stream_seed(t->seed, 4);
+    KP_TRY(kp_sampler_init(&t->sampler, t->data.num_nodes, t->data.indptr, t->data.indices, fanouts, (int)nf));
   } else {
     t->steps_per_epoch = 1;
   }
@@ -183,6 +188,9 @@ void kp_trainer_free(kp_trainer *t) {
   if (t->graph_ready) kp_gnn_graph_free(&t->graph);
   kp_tensor_free(&t->x);
   kp_graph_batch_free(&t->batch);
+  kp_sampler_free(&t->sampler);
+  kp_subgraph_free(&t->sub);
+  free(t->sub_x), free(t->sub_w), free(t->sub_y);
   free(t->order);
   free(t->split);
   kp_graph_data_free(&t->data);
@@ -212,6 +220,20 @@ void kp_trainer_describe(const kp_trainer *t, kp_trainer_info *info) {
     double share = (double)t->batch_size / (double)d->num_graphs;
     rows *= share;
     edges *= share;
+  }
+  if (t->sampling) { /* an upper bound: every target reaches its full fan-out at each hop */
+    size_t nf;
+    const int64_t *fo = kp_config_ints(t->cfg, "data.fanouts", &nf);
+    double frontier = (double)t->batch_size, total = frontier, e = 0.0;
+    for (size_t h = 0; h < nf; h++) {
+      double deg = d->num_nodes ? (double)d->num_edges / (double)d->num_nodes : 0.0;
+      double k = fo[h] < 0 ? deg * 4 : (double)fo[h];
+      e += frontier * k;
+      frontier *= k;
+      total += frontier;
+    }
+    rows = total < (double)d->num_nodes ? total : (double)d->num_nodes;
+    edges = e < (double)d->num_edges ? e : (double)d->num_edges;
   }
   edges += rows; /* self loops */
   info->data_bytes = (int64_t)(rows * (double)d->num_features * 4 + edges * 4 * 5 + rows * 4 * 3);

@@ -147,13 +147,15 @@ kp_status kp_trainer_load_data(kp_trainer *t) {
   return class_weights(t);
 }
 
-/* Node task: graph, features and per-split targets on the device, once. Graph task: the batch order buffer. */
+/* Node task: graph, features and per-split targets on the device, once (with sampling the whole graph serves
+ * evaluation). Graph task: the batch order buffer. */
 kp_status kp_trainer_prepare_device_data(kp_trainer *t) {
   int64_t one = 1;
   KP_TRY(kp_tensor_zeros(&t->loss_sum, KP_F32, t->dev, 1, &one));
-  if (t->task == KP_GNN_GRAPH) {
+  if (t->task == KP_GNN_GRAPH || t->sampling) {
     t->order = malloc(sizeof(int32_t) * (size_t)t->nids[KP_SPLIT_TRAIN]);
-    return t->order ? KP_OK : oom("the batch order");
+    if (!t->order) return oom("the batch order");
+    if (t->task == KP_GNN_GRAPH) return KP_OK;
   }
   const kp_graph_data *d = &t->data;
   int64_t N = d->num_nodes, sx[2] = {N, d->num_features};

@@ -4,6 +4,7 @@
 #include "kprca/graph_batch.h"
 #include "kprca/optimizer.h"
 #include "kprca/rng.h"
+#include "kprca/sampler.h"
 #include "kprca/schedule.h"
 #include "kprca/trainer.h"
 
@@ -26,11 +27,19 @@ struct kp_trainer {
   kp_tensor targets[3]; /* i32 [N]: y inside split s, KP_GNN_IGNORE elsewhere */
   /* graph task: mini-batches */
   kp_graph_batch batch;
-  int32_t *order;       /* [nids[train]] */
-  int64_t batch_size;   /* graphs per training batch */
+  int32_t *order;       /* [nids[train]]: training order of graphs (graph task) or target nodes (sampling) */
+  int64_t batch_size;   /* graphs (graph task) or target nodes (sampling) per training batch */
   int64_t eval_batch;   /* graphs per evaluation batch */
   bool shuffle;
   unsigned graph_flags;
+  /* node task with data.fanouts: neighbour-sampled mini-batches of target nodes */
+  bool sampling;
+  kp_sampler sampler;
+  kp_subgraph sub;
+  uint64_t sample_seed;
+  float *sub_x, *sub_w; /* gathered features [nodes * F] and edge weights [edges] of the last subgraph */
+  int32_t *sub_y;       /* [nodes]: labels of the seeds, KP_GNN_IGNORE for the other nodes */
+  int64_t sub_cap_x, sub_cap_nodes, sub_cap_edges; /* allocated elements of sub_x, sub_y, sub_w */
   /* loss */
   kp_tensor class_w; /* f32 [C] or empty */
   bool use_cw;

@@ -34,7 +34,7 @@ bad "graph dataset, node task" "model.task is 'node'" --config "$SRC/configs/cor
 bad "unknown key" "did you mean 'optim.lr'" "${gat[@]}" data.path="$GRAPH" optim.lrr=0.1
 bad "bad value" "optim.lr" "${gat[@]}" data.path="$GRAPH" optim.lr=-1
 bad "mlp not supported" "mlp" "${gat[@]}" data.path="$GRAPH" model.name=mlp
-bad "neighbour sampling" "neighbour sampling" --config "$SRC/configs/cora-sage.yaml" data.path="$NODE" data.fanouts=[5,5]
+bad "sampling for a graph task" "data.fanouts" "${gat[@]}" data.path="$GRAPH" data.fanouts=[5,5]
 bad "class weights of another length" "class_weights" "${gat[@]}" data.path="$GRAPH" train.class_weights=[1,2]
 bad "no GPU here" "cuda" "${gat[@]}" data.path="$GRAPH" device=cuda:7
 bad "unknown flag" "--frobnicate" "${gat[@]}" data.path="$GRAPH" --frobnicate

@@ -208,6 +208,35 @@ TEST(Trainer, ResumeIsBitIdenticalNodeSageSgd) {
                             "optim.lr=0.05", "train.epochs=10", "train.class_weights=balanced"});
 }
 
+TEST(Trainer, ResumeIsBitIdenticalNodeSageSampled) {
+  TmpDir d;
+  write_node_dataset(d / "n.h5");
+  check_resume(d / "n.h5", {"model.name=sage", "model.hidden=8", "data.fanouts=[4,3]", "data.batch_size=16",
+                            "train.epochs=10", "train.restore_best=false"});
+}
+
+TEST(Trainer, NeighbourSamplingLearnsAndIsSeeded) {
+  TmpDir d;
+  write_node_dataset(d / "n.h5");
+  std::vector<std::string> kv = {"model.name=sage", "model.hidden=16", "data.fanouts=[5,5]", "data.batch_size=16",
+                                 "train.epochs=30"};
+  Cfg c(d / "n.h5", d.path, kv);
+  Trainer t(c);
+  ASSERT_EQ(t.s, KP_OK) << kp_last_error();
+  kp_trainer_info in;
+  kp_trainer_describe(t.t, &in);
+  EXPECT_EQ(in.batches_per_epoch, (in.split_counts[0] + 15) / 16);
+  kp_fit_result r;
+  ASSERT_EQ(kp_trainer_fit(t.t, nullptr, &r), KP_OK) << kp_last_error();
+  kp_split_eval e;
+  ASSERT_EQ(kp_trainer_evaluate(t.t, KP_SPLIT_TEST, &e), KP_OK);
+  EXPECT_GT(e.metrics.accuracy, 0.75) << "chance is 1/3";
+  kp_split_eval_free(&e);
+  EXPECT_TRUE(same_bits(t.weights(), train_weights(d / "n.h5", d.path, kv)));
+  kv.push_back("data.fanouts=[2,2]"); /* other neighbourhoods, other weights */
+  EXPECT_FALSE(same_bits(t.weights(), train_weights(d / "n.h5", d.path, kv)));
+}
+
 TEST(Trainer, EarlyStopRestoresBestWeights) {
   TmpDir d;
   write_node_dataset(d / "n.h5");
@@ -356,7 +385,6 @@ TEST(Trainer, ConfigAndDataErrors) {
   err(d / "g.h5", {}, KP_ERR_INVALID, "model.task is 'node'");
   err(d / "n.h5", {"model.task=graph"}, KP_ERR_INVALID, "model.task is 'graph'");
   err(d / "n.h5", {"model.name=mlp"}, KP_ERR_UNSUPPORTED, "mlp");
-  err(d / "n.h5", {"data.fanouts=[5,5]"}, KP_ERR_UNSUPPORTED, "neighbour sampling");
   err(d / "missing.h5", {}, KP_ERR_IO, "missing.h5");
   err(d / "n.h5", {"train.class_weights=[1,2]"}, KP_ERR_INVALID, "class_weights");
   err(d / "n.h5", {"optim.schedule=linear", "optim.warmup_steps=500", "train.epochs=10"}, KP_ERR_INVALID,
