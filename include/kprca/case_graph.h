@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "kprca/graph_data.h"
 #include "kprca/incident.h"
+#include "kprca/text_encoder.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -15,6 +16,10 @@ typedef struct kp_case_graph_options {
   bool fault_window; /* false: the labelled root-cause lines; true: every line in the window */
   double window_s;   /* window before the panic line for fault_window; <= 0: the whole log */
   int32_t features;  /* hashed TF-IDF width; x has features + 1 columns (the last: 1 when no fault line) */
+  kp_text_encoder *encoder; /* not NULL: x's text block is the L2-normalised mean of the encoder's embeddings of
+                             * the incident's (masked) fault lines, kp_text_encoder_dim wide; features unused */
+  bool fault_predicted;     /* fault lines = the window lines the encoder's classifier puts in a class other
+                             * than 0 (needs encoder with a head); overrides fault_window */
   int32_t k;         /* neighbours per node before symmetrising */
   double val, test;  /* mask fractions, stratified by label */
   uint64_t seed;

@@ -10,6 +10,7 @@
 #include "kprca/graph_data.h"
 #include "kprca/incident.h"
 #include "kprca/mask.h"
+#include "kprca/text_encoder.h"
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,6 +23,8 @@ extern "C" {
 typedef struct kp_incident_graph_options {
   double window_s;       /* keep the lines of the last window_s seconds before the panic line; <= 0: all */
   int32_t features;      /* hashed TF-IDF width (x has features + KP_INCIDENT_GRAPH_EXTRA columns) */
+  kp_text_encoder *encoder; /* not NULL: the template columns are its sentence embeddings of the template
+                             * texts (kp_text_encoder_dim wide) instead of TF-IDF; features is then unused */
   kp_drain_params drain; /* template mining, after kprca's default kernel-log masks */
   double val, test;      /* graph_split fractions, stratified by label */
   uint64_t seed;         /* graph_split seed */
@@ -32,6 +35,7 @@ typedef struct kp_incident_graphs {
   kp_strings templates;   /* the templates used by some node, in order of first use */
   int32_t *node_template; /* [N] the node's template, an index into templates */
   int64_t lines;          /* log lines that went into the graphs */
+  char *feature_source;   /* "encoder: <model>" when built with an encoder, else NULL (TF-IDF) */
 } kp_incident_graphs;
 
 /* Masked before the default kernel masks: a run of 8 or more hex byte tokens (the "Code:" line of an
@@ -46,7 +50,8 @@ kp_incident_graph_options kp_incident_graph_defaults(void);
  *  with its message. out is released with kp_incident_graphs_free. */
 kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_graph_options *o,
                                    kp_incident_graphs *out);
-/** Writes the graph dataset plus `templates` (vlen str) and `node_template` (int32) atomically to path. */
+/** Writes the graph dataset plus `templates` (vlen str), `node_template` (int32) and the root attributes
+ *  text_features (width of the template block) and node_features ("tfidf" or "encoder: <model>"). */
 kp_status kp_incident_graphs_save(const char *path, const kp_incident_graphs *ig);
 /** Frees everything and clears ig; NULL is fine. */
 void kp_incident_graphs_free(kp_incident_graphs *ig);

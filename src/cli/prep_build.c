@@ -32,11 +32,15 @@ static void usage(FILE *f) {
           "  --split-by group|stratified|time  group (by incident; default for directories), stratified\n"
           "                       random (default for TSV/CSV), or time (earliest incidents/lines train)\n"
           "incident-graphs and case-graph:\n"
-          "  --features N         hashed TF-IDF width (default 128)\n"
+          "  --features N|tfidf|encoder  node text features: hashed TF-IDF of width N (tfidf: 128, the default),\n"
+          "                       or sentence embeddings (mean pooling, L2-normalised) from --encoder\n"
+          "  --encoder PATH       a HF BERT directory (models/all-MiniLM-L6-v2) or a kprca-train run or checkpoint\n"
+          "                       of a fine-tuned BERT line classifier; implies --features encoder\n"
           "case-graph:\n"
           "  --k N                nearest neighbours per incident, by cosine similarity (default 10)\n"
-          "  --fault-lines labels|window  an incident's text: its labelled root-cause lines (default) or\n"
-          "                       every line in its window\n");
+          "  --fault-lines labels|window|predicted  an incident's text: its labelled root-cause lines (default),\n"
+          "                       every line in its window, or the window lines the --encoder line classifier\n"
+          "                       predicts as not ordinary\n");
 }
 
 int build_fail(int code, const char *fmt, ...) {
@@ -112,7 +116,7 @@ static int parse_classes(build_opts *o, const char *v) {
 }
 
 typedef struct seen {
-  bool labels, max_lines, split_by, features, k, fault;
+  bool labels, max_lines, split_by, features, k, fault, features_encoder, features_width;
 } seen;
 
 static int parse_args(int argc, char **argv, build_opts *o, seen *had) {
@@ -125,7 +129,7 @@ static int parse_args(int argc, char **argv, build_opts *o, seen *had) {
     }
     static const char *const with_value[] = {"--input", "--kind", "--out", "--val", "--test", "--seed",
                                              "--window-s", "--max-lines", "--labels", "--split-by", "--features",
-                                             "--k", "--fault-lines", "--classes", "--log-type"};
+                                             "--k", "--fault-lines", "--classes", "--log-type", "--encoder"};
     bool known = false;
     for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++) known |= !strcmp(a, with_value[k]);
     if (!known) return build_fail(2, "unknown option '%s' (see --help)", a);
@@ -162,15 +166,22 @@ static int parse_args(int argc, char **argv, build_opts *o, seen *had) {
       else return build_fail(2, "--split-by '%s': expected group, stratified or time", v);
       had->split_by = true;
     } else if (!strcmp(a, "--features")) {
-      if (!parse_int(v, 1, 1 << 20, &x)) return build_fail(2, "--features '%s': expected an integer in [1, 1048576]", v);
-      o->features = (int32_t)x, had->features = true;
+      had->features = true, had->features_encoder = !strcmp(v, "encoder"), had->features_width = false;
+      if (!strcmp(v, "tfidf")) o->features = 128;
+      else if (had->features_encoder) o->features = 128;
+      else if (!parse_int(v, 1, 1 << 20, &x))
+        return build_fail(2, "--features '%s': expected tfidf, encoder or a TF-IDF width in [1, 1048576]", v);
+      else o->features = (int32_t)x, had->features_width = true;
+    } else if (!strcmp(a, "--encoder")) {
+      if (!*v) return build_fail(2, "--encoder needs a path");
+      o->encoder = v;
     } else if (!strcmp(a, "--k")) {
       if (!parse_int(v, 1, 10000, &x)) return build_fail(2, "--k '%s': expected an integer in [1, 10000]", v);
       o->k = (int32_t)x, had->k = true;
     } else if (!strcmp(a, "--fault-lines")) {
-      if (strcmp(v, "labels") && strcmp(v, "window"))
-        return build_fail(2, "--fault-lines '%s': expected labels or window", v);
-      o->fault_window = !strcmp(v, "window"), had->fault = true;
+      if (strcmp(v, "labels") && strcmp(v, "window") && strcmp(v, "predicted"))
+        return build_fail(2, "--fault-lines '%s': expected labels, window or predicted", v);
+      o->fault_window = !strcmp(v, "window"), o->fault_predicted = !strcmp(v, "predicted"), had->fault = true;
     } else if (!strcmp(a, "--classes")) {
       int rc = parse_classes(o, v);
       if (rc) return rc;
@@ -197,6 +208,14 @@ static int parse_args(int argc, char **argv, build_opts *o, seen *had) {
       {had->fault, "--fault-lines", o->kind == KIND_CASE_GRAPH}};
   for (size_t k = 0; k < sizeof only / sizeof *only; k++)
     if (only[k].on && !only[k].ok) return build_fail(2, "%s does not apply to --kind %s", only[k].name, kind);
+  if (o->encoder && o->kind == KIND_LINES) return build_fail(2, "--encoder does not apply to --kind %s", kind);
+  if (had->features_encoder && !o->encoder)
+    return build_fail(2, "--features encoder needs --encoder DIR_OR_RUN (a HF BERT directory or a kprca-train run)");
+  if (o->encoder && had->features && !had->features_encoder)
+    return build_fail(2, "--encoder gives encoder features; it does not go with --features %s",
+                      had->features_width ? "N (a TF-IDF width)" : "tfidf");
+  if (o->fault_predicted && !o->encoder)
+    return build_fail(2, "--fault-lines predicted needs --encoder with a fine-tuned line classifier (a kprca-train run)");
   return 0;
 }
 

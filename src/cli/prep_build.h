@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include "kprca/incident.h"
 #include "kprca/status.h"
+#include "kprca/text_encoder.h"
 
 typedef enum build_kind { KIND_LINES, KIND_INCIDENT_GRAPHS, KIND_CASE_GRAPH } build_kind;
 typedef enum build_split { SPLIT_DEFAULT, SPLIT_GROUP, SPLIT_STRATIFIED, SPLIT_TIME } build_split;
@@ -22,6 +23,8 @@ typedef struct build_opts {
   int32_t features;      /* hashed TF-IDF width */
   int32_t k;             /* case graph: neighbours */
   bool fault_window;     /* case graph: --fault-lines window */
+  bool fault_predicted;  /* case graph: --fault-lines predicted (the encoder's classifier picks them) */
+  const char *encoder;   /* --features encoder: --encoder DIR_OR_RUN (NULL: TF-IDF) */
   char **classes;        /* --classes: the known label set, in order (NULL: from the data) */
   int32_t nclasses;
   kp_klog_options log;   /* --log-type */
@@ -31,6 +34,10 @@ typedef struct build_opts {
 int build_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** The exit code for a failed library call: 1 for runtime failures (memory, internal), else 2 (bad input). */
 int build_code(kp_status s);
+/** Opens o->encoder into *e (NULL when o has none) and prints what it loaded; returns an exit code (0: ok). */
+int build_open_encoder(const build_opts *o, kp_text_encoder **e);
+/** Prints the encoder's counters (texts asked for, distinct texts encoded, batches, padding) on stdout. */
+void build_encoder_summary(const kp_text_encoder *e, double seconds);
 /** Opens the incident directory of o (validating labels.csv). */
 kp_status build_open_dir(const build_opts *o, kp_incident_dir **d);
 

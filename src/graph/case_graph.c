@@ -1,9 +1,12 @@
-/* Case-similarity graph: per incident a TF-IDF document of its fault-indicating lines (masked),
- * kNN by cosine similarity (sgemm over blocks of rows), symmetrised edges, stratified masks. */
+/* Case-similarity graph: per incident a TF-IDF document of its fault-indicating lines (masked), or the
+ * normalised mean of a BERT encoder's embeddings of those lines (optionally the lines its classifier
+ * predicts as root cause), kNN by cosine similarity (sgemm over blocks of rows), symmetrised edges,
+ * stratified masks. */
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kprca/text_encoder.h"
 #include "kprca/case_graph.h"
 #include "kprca/incident_graph.h"
 #include "kprca/incident_window.h"
@@ -77,9 +80,116 @@ static kp_status incident_terms(const kp_incident_dir *d, int64_t i, const kp_ca
   return s;
 }
 
+/* Masked texts of the candidate fault lines of every incident, back to back: incident i owns
+ * text[off[i] .. off[i+1]). */
+typedef struct case_texts {
+  char **text;
+  int64_t n, cap, *off;
+} case_texts;
+
+static void case_texts_free(case_texts *c) {
+  for (int64_t j = 0; j < c->n; j++) free(c->text[j]);
+  free(c->text), free(c->off);
+  memset(c, 0, sizeof *c);
+}
+
+static kp_status collect_texts(const kp_incident_dir *d, int64_t i, const kp_case_graph_options *o, kp_masker *mask,
+                               case_texts *c) {
+  kp_incident_log l;
+  kp_incident_times tm;
+  KP_TRY(kp_incident_load_timed(d, i, &l, &tm));
+  kp_status s = KP_OK;
+  bool window = o->fault_window || o->fault_predicted;
+  for (int64_t k = 0; k < l.log->n && s == KP_OK; k++) {
+    const kp_klog_record *r = &l.log->rec[k];
+    if (!kp_incident_is_event(r) || r->msg_len == 0) continue;
+    if (window ? !kp_incident_in_window(&tm, k, o->window_s) : !l.root[k]) continue;
+    const char *m;
+    size_t len;
+    s = kp_masker_apply(mask, r->msg, r->msg_len, &m, &len);
+    if (s == KP_OK && c->n == c->cap) {
+      int64_t cap = c->cap ? 2 * c->cap : 4096;
+      char **p = realloc(c->text, sizeof *p * (size_t)cap);
+      if (!p) s = kp_fail(KP_ERR_NOMEM, "case graph: out of memory for %lld lines", (long long)cap);
+      else c->text = p, c->cap = cap;
+    }
+    if (s == KP_OK && !(c->text[c->n] = strndup(m, len))) s = kp_fail(KP_ERR_NOMEM, "case graph: out of memory");
+    if (s == KP_OK) c->n++;
+  }
+  c->off[i + 1] = c->n;
+  kp_incident_times_free(&tm);
+  kp_incident_log_clear(&l);
+  return s;
+}
+
+/* The fault-line texts predicted by the encoder's head: lines whose most probable class is not the
+ * ordinary one ("ordinary" when the head names it, else class 0); keeps them in place, updates off. */
+static kp_status keep_predicted(kp_text_encoder *enc, case_texts *c, int64_t n) {
+  int C = kp_text_encoder_classes(enc), ord = 0;
+  if (C < 1) return kp_fail(KP_ERR_INVALID, "case graph: --fault-lines predicted needs a line classifier (%s has no head)",
+                            kp_text_encoder_describe(enc));
+  for (int k = 0; k < C; k++)
+    if (!strcmp(kp_text_encoder_label(enc, k), "ordinary")) ord = k;
+  float *p = malloc(sizeof *p * (size_t)(c->n ? c->n : 1) * (size_t)C);
+  if (!p) return kp_fail(KP_ERR_NOMEM, "case graph: out of memory for %lld line scores", (long long)c->n);
+  kp_status s = kp_text_encoder_classify(enc, c->n, (const char *const *)c->text, p);
+  int64_t w = 0;
+  for (int64_t i = 0, j = 0; i < n && s == KP_OK; i++) {
+    for (; j < c->off[i + 1]; j++) {
+      const float *q = p + j * C;
+      int best = 0;
+      for (int k = 1; k < C; k++) best = q[k] > q[best] ? k : best;
+      if (best != ord) c->text[w++] = c->text[j];
+      else free(c->text[j]);
+    }
+    c->off[i + 1] = w;
+  }
+  if (s == KP_OK) c->n = w;
+  free(p);
+  return s;
+}
+
+/* x[i] = the L2-normalised mean of the embeddings of incident i's fault lines (dim columns), plus the
+ * no-fault column; nl[i] = its line count. */
+static kp_status encoder_rows(const kp_incident_dir *d, const kp_case_graph_options *o, kp_masker *mask, float *x,
+                              int64_t Fx, int64_t *nl) {
+  int64_t n = d->n, H = kp_text_encoder_dim(o->encoder);
+  case_texts c;
+  memset(&c, 0, sizeof c);
+  c.off = calloc((size_t)n + 1, sizeof *c.off);
+  kp_status s = c.off ? KP_OK : kp_fail(KP_ERR_NOMEM, "case graph: out of memory");
+  for (int64_t i = 0; i < n && s == KP_OK; i++) s = collect_texts(d, i, o, mask, &c);
+  if (s == KP_OK && o->fault_predicted) s = keep_predicted(o->encoder, &c, n);
+  float *e = s == KP_OK ? malloc(sizeof *e * (size_t)(c.n ? c.n : 1) * (size_t)H) : NULL;
+  if (s == KP_OK && !e) s = kp_fail(KP_ERR_NOMEM, "case graph: out of memory for %lld embeddings", (long long)c.n);
+  if (s == KP_OK) s = kp_text_encoder_embed(o->encoder, c.n, (const char *const *)c.text, e);
+  for (int64_t i = 0; i < n && s == KP_OK; i++) {
+    float *row = x + i * Fx;
+    double *acc = calloc((size_t)H, sizeof *acc), ss = 0;
+    if (!acc) {
+      s = kp_fail(KP_ERR_NOMEM, "case graph: out of memory");
+      break;
+    }
+    for (int64_t j = c.off[i]; j < c.off[i + 1]; j++)
+      for (int64_t h = 0; h < H; h++) acc[h] += e[j * H + h];
+    for (int64_t h = 0; h < H; h++) ss += acc[h] * acc[h];
+    double inv = ss > 0 ? 1.0 / sqrt(ss) : 0;
+    for (int64_t h = 0; h < H; h++) row[h] = (float)(acc[h] * inv);
+    row[H] = ss > 0 ? 0.0f : 1.0f;
+    nl[i] = c.off[i + 1] - c.off[i];
+    free(acc);
+  }
+  free(e);
+  case_texts_free(&c);
+  return s;
+}
+
 kp_status kp_case_graph_build(const kp_incident_dir *d, const kp_case_graph_options *opts, kp_graph_data *g) {
   memset(g, 0, sizeof *g);
   kp_case_graph_options o = opts ? *opts : kp_case_graph_defaults();
+  if (o.encoder) o.features = kp_text_encoder_dim(o.encoder);
+  if (o.fault_predicted && !o.encoder)
+    return kp_fail(KP_ERR_INVALID, "case graph: predicted fault lines need an encoder with a classification head");
   int64_t n = d->n, F = o.features, Fx = F + 1;
   if (o.features < 1) return kp_fail(KP_ERR_INVALID, "case graph: features %d, expected >= 1", o.features);
   if (n > INT32_MAX / 64) return kp_fail(KP_ERR_INVALID, "%s: too many incidents (%lld)", d->dir, (long long)n);
@@ -97,7 +207,7 @@ kp_status kp_case_graph_build(const kp_incident_dir *d, const kp_case_graph_opti
   kp_status s = terms && nl && w && nbr && keys ? KP_OK : kp_fail(KP_ERR_NOMEM, "case graph: out of memory");
   if (s == KP_OK) s = kp_build_masker_new(&mask);
   if (s == KP_OK) s = kp_idf_init(&idf, o.features);
-  for (int64_t i = 0; i < n && s == KP_OK; i++) {
+  for (int64_t i = 0; i < n && s == KP_OK && !o.encoder; i++) {
     s = incident_terms(d, i, &o, mask, &terms[i], &nl[i]);
     kp_idf_add_doc(&idf, &terms[i]);
   }
@@ -109,7 +219,11 @@ kp_status kp_case_graph_build(const kp_incident_dir *d, const kp_case_graph_opti
     g->y = malloc(sizeof *g->y * (size_t)n);
     if (!g->x || !g->y) s = kp_fail(KP_ERR_NOMEM, "case graph: out of memory");
   }
-  for (int64_t i = 0; i < n && s == KP_OK; i++) {
+  if (s == KP_OK && o.encoder) {
+    s = encoder_rows(d, &o, mask, g->x, Fx, nl);
+    for (int64_t i = 0; i < n && s == KP_OK; i++) g->y[i] = d->items[i].label;
+  }
+  for (int64_t i = 0; i < n && s == KP_OK && !o.encoder; i++) {
     float *x = g->x + i * Fx;
     kp_tfidf_row(&terms[i], w, o.features, x);
     double ss = 0;

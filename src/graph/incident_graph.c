@@ -37,6 +37,7 @@ void kp_incident_graphs_free(kp_incident_graphs *ig) {
   kp_graph_data_free(&ig->g);
   kp_strings_free(&ig->templates);
   free(ig->node_template);
+  free(ig->feature_source);
   memset(ig, 0, sizeof *ig);
 }
 
@@ -138,8 +139,10 @@ static kp_status mine_incident(const kp_incident_dir *d, int64_t i, const kp_inc
 }
 
 /* Pass 2: clusters -> templates in order of first use (clusters with equal templates are one), and
- * the templates' TF-IDF rows with idf over incidents (an incident = the union of its templates). */
-static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_t F, kp_strings *tpl, float **rows) {
+ * the templates' rows: the encoder's sentence embeddings when there is one, else TF-IDF with idf over
+ * incidents (an incident = the union of its templates). */
+static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_t F, kp_text_encoder *enc,
+                                    kp_strings *tpl, float **rows) {
   size_t nc = kp_drain_count(drain);
   int32_t *ev = malloc(sizeof *ev * (nc + 1)), *tid = malloc(sizeof *tid * (nc + 1));
   if (!ev || !tid) {
@@ -160,6 +163,15 @@ static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_
   for (size_t c = 0; c < nc && s == KP_OK; c++)
     if (tid[c] >= 0) text[tid[c]] = kp_drain_template(drain, c); /* valid: no add until the copy */
   if (s == KP_OK) s = kp_strings_copy(tpl, T, text);
+  *rows = NULL;
+  if (enc) { /* F == kp_text_encoder_dim(enc) */
+    if (s == KP_OK) *rows = malloc(sizeof **rows * (size_t)(T ? T : 1) * (size_t)F);
+    if (s == KP_OK && !*rows) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for %d template rows", T);
+    if (s == KP_OK) s = kp_text_encoder_embed(enc, T, (const char *const *)tpl->s, *rows);
+    if (s != KP_OK) s = kp_fail_context(s, "incident graphs: embedding %d templates", T);
+    free(terms), free(text), free(ev), free(tid);
+    return s;
+  }
   for (int32_t t = 0; t < T && s == KP_OK; t++) s = kp_terms_add_text(&terms[t], tpl->s[t], strlen(tpl->s[t]), F);
   /* idf over incidents */
   kp_idf idf;
@@ -179,7 +191,6 @@ static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_
     for (int64_t j = m->off[g]; j < m->off[g + 1]; j++) in[m->l[j].cluster] = 0;
     kp_idf_add_doc(&idf, &doc);
   }
-  *rows = NULL;
   if (s == KP_OK) {
     kp_idf_weights(&idf, w);
     *rows = malloc(sizeof **rows * (size_t)(T ? T : 1) * (size_t)F);
@@ -297,6 +308,7 @@ kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_g
                                    kp_incident_graphs *ig) {
   memset(ig, 0, sizeof *ig);
   kp_incident_graph_options o = opts ? *opts : kp_incident_graph_defaults();
+  if (o.encoder) o.features = kp_text_encoder_dim(o.encoder);
   if (o.features < 1) return kp_fail(KP_ERR_INVALID, "incident graphs: features %d, expected >= 1", o.features);
   if (d->n < 1) return kp_fail(KP_ERR_INVALID, "%s: no incidents", d->dir);
   if (d->n > INT32_MAX) return kp_fail(KP_ERR_INVALID, "%s: more than 2^31 incidents", d->dir);
@@ -311,7 +323,7 @@ kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_g
   if (s == KP_OK) s = kp_build_masker_new(&mask);
   if (s == KP_OK) s = kp_drain_new(&o.drain, &drain);
   for (int64_t i = 0; i < G && s == KP_OK; i++) s = mine_incident(d, i, &o, mask, drain, &m);
-  if (s == KP_OK) s = templates_and_rows(drain, &m, G, o.features, &ig->templates, &rows);
+  if (s == KP_OK) s = templates_and_rows(drain, &m, G, o.features, o.encoder, &ig->templates, &rows);
   if (s == KP_OK) s = assemble(&m, G, o.features, (int32_t)ig->templates.n, rows, ig);
   if (s == KP_OK) {
     kp_graph_data *g = &ig->g;
@@ -323,6 +335,12 @@ kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_g
     if (s == KP_OK) s = kp_split_stratified(g->graph_y, G, o.val, o.test, o.seed, g->graph_split);
     if (s == KP_OK) s = kp_strings_copy(&g->label_names, d->nlabels, (const char *const *)d->labels);
     if (s == KP_OK) s = kp_graph_data_validate(g, d->dir);
+    if (s == KP_OK && o.encoder) {
+      int n = snprintf(NULL, 0, "encoder: %s", kp_text_encoder_describe(o.encoder));
+      ig->feature_source = malloc((size_t)n + 1);
+      if (!ig->feature_source) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+      else snprintf(ig->feature_source, (size_t)n + 1, "encoder: %s", kp_text_encoder_describe(o.encoder));
+    }
   }
   free(m.l), free(m.off), free(rows);
   kp_masker_free(mask);
@@ -340,6 +358,7 @@ kp_status kp_incident_graphs_save(const char *path, const kp_incident_graphs *ig
   if (s == KP_OK) s = kp_h5_write_strings(h, "templates", ig->templates.n, (const char *const *)ig->templates.s);
   if (s == KP_OK) s = kp_h5_write(h, "node_template", KP_H5_I32, 1, &N, ig->node_template);
   if (s == KP_OK) s = kp_h5_set_attr_int(h, "/", "text_features", ig->g.num_features - KP_INCIDENT_GRAPH_EXTRA);
+  if (s == KP_OK) s = kp_h5_set_attr_str(h, "/", "node_features", ig->feature_source ? ig->feature_source : "tfidf");
   if (s != KP_OK) {
     kp_h5_abort(h);
     return s;
