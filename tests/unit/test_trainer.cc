@@ -3,7 +3,9 @@
 // restore of the best weights, first-layer weight decay, graph mini-batches, learning on small
 // synthetic datasets, and the config/data errors.
 #include <gtest/gtest.h>
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -402,6 +404,75 @@ TEST(Trainer, ConfigAndDataErrors) {
   ASSERT_EQ(t.s, KP_OK);
   EXPECT_EQ(kp_trainer_load_checkpoint(t.t, ck.c_str(), nullptr), KP_ERR_INVALID);
   EXPECT_TRUE(kpt::has(kp_last_error(), "does not match")) << kp_last_error();
+}
+
+std::string progress_text(kp_progress_mode mode, int log_every, int epochs) {
+  FILE *f = tmpfile();
+  kp_progress p;
+  kp_progress_init(&p, mode, f, log_every, "val_acc");
+  for (int e = 1; e <= epochs; e++) {
+    kp_epoch_log l{};
+    l.epoch = e, l.epochs = epochs, l.train_loss = 1.0 / e, l.time_s = 0.5, l.items_per_s = 100;
+    l.evaluated = true, l.val_accuracy = 0.5 + 0.01 * e;
+    kp_progress_epoch(&p, &l);
+  }
+  kp_progress_end(&p);
+  std::string s(4096, 0);
+  rewind(f);
+  s.resize(fread(&s[0], 1, s.size(), f));
+  fclose(f);
+  return s;
+}
+
+TEST(Progress, LinesEveryNEpochsBarRedrawnInPlace) {
+  std::string lines = progress_text(KP_PROGRESS_LINES, 5, 12);
+  /* epoch 1 (the first shown), 5, 10 and the last */
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 4) << lines;
+  EXPECT_TRUE(kpt::has(lines, "epoch 10/12")) << lines;
+  EXPECT_FALSE(kpt::has(lines, "epoch 11/12")) << lines;
+  std::string bar = progress_text(KP_PROGRESS_BAR, 5, 12);
+  EXPECT_EQ(std::count(bar.begin(), bar.end(), '\r'), 12);
+  EXPECT_EQ(std::count(bar.begin(), bar.end(), '\n'), 1); /* one line, ended once */
+  EXPECT_TRUE(kpt::has(bar, "val_acc 0.6200")) << bar;
+  EXPECT_TRUE(kpt::has(bar, "ETA")) << bar;
+  EXPECT_EQ(progress_text(KP_PROGRESS_NONE, 1, 3), "");
+  EXPECT_EQ(kp_progress_mode_for("auto", nullptr), KP_PROGRESS_NONE);
+  FILE *f = tmpfile();
+  EXPECT_EQ(kp_progress_mode_for("auto", f), KP_PROGRESS_LINES); /* not a terminal */
+  fclose(f);
+}
+
+TEST(RunDir, NeverReusesADirectory) {
+  TmpDir d;
+  char a[4096], b[4096], latest[4096];
+  ASSERT_EQ(kp_rundir_create(d.path.c_str(), "gat", a, sizeof a), KP_OK) << kp_last_error();
+  ASSERT_EQ(kp_rundir_create(d.path.c_str(), "gat", b, sizeof b), KP_OK) << kp_last_error();
+  EXPECT_STRNE(a, b);
+  EXPECT_EQ(kp_rundir_latest(d.path.c_str(), "gat", latest, sizeof latest), KP_ERR_IO); /* no checkpoints yet */
+  ASSERT_EQ(kp_mkdirs((std::string(a) + "/checkpoints").c_str()), KP_OK);
+  FILE *f = fopen((std::string(a) + "/checkpoints/latest").c_str(), "w");
+  fputs("epoch-000001.h5\n", f);
+  fclose(f);
+  ASSERT_EQ(kp_rundir_latest(d.path.c_str(), "gat", latest, sizeof latest), KP_OK) << kp_last_error();
+  EXPECT_STREQ(latest, a);
+}
+
+TEST(Report, EpochLineHasTheLoggedMetrics) {
+  Cfg c("x.h5", "out", {"eval.metrics=[accuracy,weighted_recall]"});
+  kp_metrics m{};
+  m.accuracy = 0.75, m.weighted_recall = 0.5, m.macro_f1 = 0.25;
+  kp_epoch_log l{};
+  l.epoch = 3, l.step = 30, l.lr = 0.01, l.train_loss = 1.5, l.evaluated = true, l.val_loss = 1.25;
+  l.val_accuracy = 0.75, l.val_macro_f1 = 0.25, l.val = &m, l.best_epoch = 2;
+  char *j = kp_epoch_log_json(&l, c.c);
+  ASSERT_NE(j, nullptr);
+  std::string s(j);
+  free(j);
+  for (const char *k : {"\"epoch\":3", "\"step\":30", "\"lr\":0.01", "\"train_loss\":1.5", "\"val_loss\":1.25",
+                        "\"val_accuracy\":0.75", "\"val_macro_f1\":0.25", "\"val_weighted_recall\":0.5",
+                        "\"best_epoch\":2", "\"time_s\":"})
+    EXPECT_TRUE(kpt::has(s, k)) << k << " in " << s;
+  EXPECT_EQ(s.find('\n'), std::string::npos);
 }
 
 }  // namespace
