@@ -86,6 +86,20 @@ static kp_status resolve_resume(const kp_config *cfg, const char *arg, char *fil
   return KP_OK;
 }
 
+/* True when the checkpoint was written with this very config (resolved YAML text). */
+static bool same_config(const kp_config *cfg, const char *ckpt) {
+  kp_ckpt *c = NULL;
+  char *saved = NULL, *now = kp_config_to_yaml(cfg, 0);
+  bool same = true;
+  if (now && kp_ckpt_open(ckpt, &c) == KP_OK && kp_ckpt_get_text(c, "config", &saved) == KP_OK)
+    same = !strcmp(saved, now);
+  kp_ckpt_close(c);
+  free(saved);
+  free(now);
+  kp_clear_error();
+  return same;
+}
+
 static char *extra_json(const kp_config *cfg, const kp_trainer *t, const kp_fit_result *r, const char *run) {
   kp_trainer_info in;
   kp_trainer_describe(t, &in);
@@ -128,6 +142,8 @@ int train_run(const kp_config *cfg, const train_cli *cli) {
     }
     fprintf(stderr, "kprca-train: resuming from %s (epoch %d%s)\n", ckpt, kp_trainer_epoch(t),
             finished ? ", finished" : "");
+    if (!same_config(cfg, ckpt))
+      fprintf(stderr, "kprca-train: note: the config differs from the one saved in the checkpoint; this one is used\n");
   }
   if (!run[0]) {
     char name[256], path[4200];

@@ -32,6 +32,7 @@ check "no report for an interrupted run" '[ ! -e "$run/report.txt" ]'
 n=$((k + 3))
 "$BIN/kprca-train" "${common[@]}" train.epochs=$n --resume auto > "$tmp/b.out" 2> "$tmp/b.err"; rc=$?
 check "--resume auto finishes (exit $rc)" '[ $rc -eq 0 ]' || cat "$tmp/b.err"
+check "it notes that train.epochs changed" 'grep -q "config differs" "$tmp/b.err"'
 check "it resumed the interrupted run in place" '[ $(ls -d "$tmp"/exp/r/*/ | wc -l) -eq 1 ] && grep -q "resuming from" "$tmp/b.err"'
 check "metrics.jsonl continues: one line per epoch" '[ $(wc -l < "$run/metrics.jsonl") -eq $n ]'
 
