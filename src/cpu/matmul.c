@@ -37,13 +37,26 @@ kp_status kp_cpu_matmul(kp_tensor *c, const kp_tensor *a, const kp_tensor *b, bo
   return KP_OK;
 }
 
-/* One sgemm per batch element (each sgemm is multithreaded by OpenBLAS). */
+/* Below this many multiply-adds per batch element, the elements are spread over the OpenMP threads (each sgemm
+ * single-threaded: OpenBLAS's OpenMP build runs one thread inside a parallel region); above it, each sgemm is
+ * multithreaded by OpenBLAS. Attention's many small [T, d] x [d, T] products would otherwise pay one fork/join
+ * each. */
+#define KP_BMM_SPLIT_MAX (1 << 22)
+
+/* One sgemm per batch element. */
 kp_status kp_cpu_bmm(kp_tensor *c, const kp_tensor *a, const kp_tensor *b, bool ta, bool tb, float alpha, float beta) {
   int64_t M, N, K;
   KP_TRY(dims("bmm", a, b, ta, tb, &M, &N, &K));
   const float *pa = a->data, *pb = b->data;
   float *pc = c->data;
-  for (int64_t i = 0; i < a->shape[0]; i++)
+  int64_t nb = a->shape[0];
+  if (nb > 1 && M * N * K < KP_BMM_SPLIT_MAX) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < nb; i++)
+      gemm(pc + i * M * N, pa + i * M * K, pb + i * K * N, M, N, K, ta, tb, alpha, beta);
+    return KP_OK;
+  }
+  for (int64_t i = 0; i < nb; i++)
     gemm(pc + i * M * N, pa + i * M * K, pb + i * K * N, M, N, K, ta, tb, alpha, beta);
   return KP_OK;
 }
