@@ -5,6 +5,7 @@
 #ifndef KPRCA_GRAPH_BATCH_H
 #define KPRCA_GRAPH_BATCH_H
 #include <stdint.h>
+
 #include "kprca/gnn.h"
 #include "kprca/graph_data.h"
 #ifdef __cplusplus
@@ -13,13 +14,13 @@ extern "C" {
 
 typedef struct kp_graph_batch {
   int64_t num_graphs, num_nodes, num_edges, num_features;
-  float *x;            /* [num_nodes * num_features] */
-  int32_t *indptr;     /* [num_nodes + 1] */
-  int32_t *indices;    /* [num_edges], renumbered into the batch */
-  float *edge_weight;  /* [num_edges] or NULL when the dataset has none */
-  int32_t *graph_ptr;  /* [num_graphs + 1] */
-  int32_t *y;          /* [num_graphs]: the graphs' labels */
-  int32_t *ids;        /* [num_graphs]: the dataset index of each graph */
+  float *x;           /* [num_nodes * num_features] */
+  int32_t *indptr;    /* [num_nodes + 1] */
+  int32_t *indices;   /* [num_edges], renumbered into the batch */
+  float *edge_weight; /* [num_edges] or NULL when the dataset has none */
+  int32_t *graph_ptr; /* [num_graphs + 1] */
+  int32_t *y;         /* [num_graphs]: the graphs' labels */
+  int32_t *ids;       /* [num_graphs]: the dataset index of each graph */
   int64_t cap_nodes, cap_edges, cap_graphs;
 } kp_graph_batch;
 

@@ -6,6 +6,7 @@
 #define KPRCA_OPTIMIZER_H
 #include <stdbool.h>
 #include <stdint.h>
+
 #include "kprca/params.h"
 #include "kprca/status.h"
 #ifdef __cplusplus
@@ -16,12 +17,12 @@ typedef enum kp_opt_kind { KP_OPT_ADAM = 0, KP_OPT_ADAMW = 1, KP_OPT_SGD = 2 } k
 
 typedef struct kp_optimizer_opts {
   kp_opt_kind kind;
-  float beta1, beta2, eps;   /* adam, adamw */
-  float momentum;            /* sgd */
-  bool nesterov;             /* sgd */
-  float weight_decay;        /* adam/sgd: L2 added to the gradient; adamw: decoupled */
-  const char *decay_prefix;  /* NULL: decay every entry; else only entries whose name starts with it ("convs.0.") */
-  float clip_norm;           /* > 0: clip the global gradient norm to this before each step */
+  float beta1, beta2, eps;  /* adam, adamw */
+  float momentum;           /* sgd */
+  bool nesterov;            /* sgd */
+  float weight_decay;       /* adam/sgd: L2 added to the gradient; adamw: decoupled */
+  const char *decay_prefix; /* NULL: decay every entry; else only entries whose name starts with it ("convs.0.") */
+  float clip_norm;          /* > 0: clip the global gradient norm to this before each step */
 } kp_optimizer_opts;
 
 typedef struct kp_optimizer {

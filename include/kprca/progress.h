@@ -5,6 +5,7 @@
 #define KPRCA_PROGRESS_H
 #include <stdbool.h>
 #include <stdio.h>
+
 #include "kprca/status.h"
 #include "kprca/trainer.h"
 #ifdef __cplusplus

@@ -3,6 +3,7 @@
 #ifndef KPRCA_RUNDIR_H
 #define KPRCA_RUNDIR_H
 #include <stddef.h>
+
 #include "kprca/status.h"
 #ifdef __cplusplus
 extern "C" {

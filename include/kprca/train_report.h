@@ -4,6 +4,7 @@
 #ifndef KPRCA_TRAIN_REPORT_H
 #define KPRCA_TRAIN_REPORT_H
 #include <stdio.h>
+
 #include "kprca/config.h"
 #include "kprca/h5.h"
 #include "kprca/trainer.h"

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+
 #include "kprca/config.h"
 #include "kprca/gnn.h"
 #include "kprca/graph_data.h"
@@ -24,58 +25,58 @@ struct kp_progress;
 
 /* What --dry-run prints: the data and the model. */
 typedef struct kp_trainer_info {
-  const char *task;                     /* "node" or "graph" */
-  const char *model;                    /* "gcn", "sage", "gat" */
+  const char *task;  /* "node" or "graph" */
+  const char *model; /* "gcn", "sage", "gat" */
   char device[32];
   int64_t num_nodes, num_edges, num_graphs, num_features, num_classes;
-  int64_t split_counts[3];              /* items (nodes or graphs) in train / val / test */
+  int64_t split_counts[3]; /* items (nodes or graphs) in train / val / test */
   int64_t batches_per_epoch;
-  int64_t num_params;                   /* parameters (alignment gaps excluded) */
-  int64_t param_bytes;                  /* weights + gradients + optimizer state + best weights */
-  int64_t data_bytes;                   /* the dataset on the device (node task) or the largest batch */
-  int64_t activation_bytes;             /* estimate of the saved activations of one step */
+  int64_t num_params;       /* parameters (alignment gaps excluded) */
+  int64_t param_bytes;      /* weights + gradients + optimizer state + best weights */
+  int64_t data_bytes;       /* the dataset on the device (node task) or the largest batch */
+  int64_t activation_bytes; /* estimate of the saved activations of one step */
 } kp_trainer_info;
 
 /* One epoch, as metrics.jsonl and the progress display see it. */
 typedef struct kp_epoch_log {
   int epoch, epochs;
-  int64_t step;             /* optimizer steps so far */
-  double lr;                /* learning rate of the epoch's last step */
-  double train_loss;        /* mean over the epoch's steps (weighted by items) */
-  bool evaluated;           /* val metrics below are valid */
+  int64_t step;      /* optimizer steps so far */
+  double lr;         /* learning rate of the epoch's last step */
+  double train_loss; /* mean over the epoch's steps (weighted by items) */
+  bool evaluated;    /* val metrics below are valid */
   double val_loss, val_accuracy, val_macro_f1;
-  const kp_metrics *val;    /* every val metric when evaluated (eval.metrics picks what is logged) */
-  bool improved;            /* train.monitor improved at this evaluation */
+  const kp_metrics *val; /* every val metric when evaluated (eval.metrics picks what is logged) */
+  bool improved;         /* train.monitor improved at this evaluation */
   int best_epoch;
-  double time_s;            /* wall time of the epoch (training + evaluation) */
-  double items_per_s;       /* training items (nodes in the loss or graphs) per second */
+  double time_s;      /* wall time of the epoch (training + evaluation) */
+  double items_per_s; /* training items (nodes in the loss or graphs) per second */
 } kp_epoch_log;
 
 /* How kp_trainer_fit runs. */
 typedef struct kp_fit_opts {
-  const char *run_dir;              /* NULL: no files; else metrics.jsonl and checkpoints/ go here */
-  struct kp_progress *progress;     /* NULL: quiet */
-  volatile sig_atomic_t *stop;      /* set (e.g. by SIGINT): stop after the current epoch, checkpoint */
-  int stop_after_epoch;             /* > 0: behave as if stopped after this epoch (tests) */
+  const char *run_dir;          /* NULL: no files; else metrics.jsonl and checkpoints/ go here */
+  struct kp_progress *progress; /* NULL: quiet */
+  volatile sig_atomic_t *stop;  /* set (e.g. by SIGINT): stop after the current epoch, checkpoint */
+  int stop_after_epoch;         /* > 0: behave as if stopped after this epoch (tests) */
 } kp_fit_opts;
 
 typedef struct kp_fit_result {
-  int epochs_run;        /* last epoch trained (counting epochs before a resume) */
-  int best_epoch;        /* 0 when no evaluation happened */
+  int epochs_run; /* last epoch trained (counting epochs before a resume) */
+  int best_epoch; /* 0 when no evaluation happened */
   double best_metric;
   bool early_stopped, interrupted;
-  double train_time_s;   /* this process's training time */
+  double train_time_s;        /* this process's training time */
   char last_checkpoint[4096]; /* "" when none was written */
 } kp_fit_result;
 
 /* One split scored by the current model. */
 typedef struct kp_split_eval {
-  int split;        /* KP_SPLIT_TRAIN / VAL / TEST */
+  int split; /* KP_SPLIT_TRAIN / VAL / TEST */
   int64_t n, num_classes;
-  double loss;      /* mean cross-entropy, unweighted */
-  int32_t *ids;     /* [n] node or graph index in the dataset */
+  double loss;  /* mean cross-entropy, unweighted */
+  int32_t *ids; /* [n] node or graph index in the dataset */
   int32_t *y_true, *y_pred;
-  float *probs;     /* [n * C] softmax */
+  float *probs; /* [n * C] softmax */
   kp_metrics metrics;
 } kp_split_eval;
 

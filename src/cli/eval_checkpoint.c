@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "cli/eval.h"
 #include "kprca/checkpoint.h"
 #include "kprca/config.h"
@@ -31,8 +32,7 @@ static int fail(int code, const char *fmt, const char *a, const char *b) {
 }
 
 static int code_of(kp_status s) {
-  return s == KP_ERR_INVALID || s == KP_ERR_IO || s == KP_ERR_FORMAT || s == KP_ERR_UNSUPPORTED ||
-                 s == KP_ERR_NO_DEVICE
+  return s == KP_ERR_INVALID || s == KP_ERR_IO || s == KP_ERR_FORMAT || s == KP_ERR_UNSUPPORTED || s == KP_ERR_NO_DEVICE
              ? 2
              : 1;
 }
@@ -73,20 +73,29 @@ int eval_checkpoint_main(int argc, char **argv) {
       return 0;
     }
     if (!v) return fail(2, "%s needs a value (see --help)%s", a, "");
-    if (!strcmp(a, "--checkpoint")) ckpt = v;
-    else if (!strcmp(a, "--data")) data = v;
-    else if (!strcmp(a, "--split")) split_name = v;
-    else if (!strcmp(a, "--out")) out = v;
-    else return fail(2, "unknown argument '%s'%s (see --help)", a, "");
+    if (!strcmp(a, "--checkpoint"))
+      ckpt = v;
+    else if (!strcmp(a, "--data"))
+      data = v;
+    else if (!strcmp(a, "--split"))
+      split_name = v;
+    else if (!strcmp(a, "--out"))
+      out = v;
+    else
+      return fail(2, "unknown argument '%s'%s (see --help)", a, "");
     i++;
   }
   if (!ckpt) return fail(2, "--checkpoint is required%s%s (see --help)", "", "");
   int split = -1;
   if (split_name) {
-    if (!strcmp(split_name, "train")) split = KP_SPLIT_TRAIN;
-    else if (!strcmp(split_name, "val")) split = KP_SPLIT_VAL;
-    else if (!strcmp(split_name, "test")) split = KP_SPLIT_TEST;
-    else return fail(2, "--split '%s': expected train, val or test%s", split_name, "");
+    if (!strcmp(split_name, "train"))
+      split = KP_SPLIT_TRAIN;
+    else if (!strcmp(split_name, "val"))
+      split = KP_SPLIT_VAL;
+    else if (!strcmp(split_name, "test"))
+      split = KP_SPLIT_TEST;
+    else
+      return fail(2, "--split '%s': expected train, val or test%s", split_name, "");
   }
   char file[4096];
   kp_status s = kp_ckpt_resolve(ckpt, file, sizeof file);

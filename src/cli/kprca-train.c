@@ -3,6 +3,7 @@
  * directory with the resolved config, per-epoch metrics, checkpoints and the final report. */
 #include <stdio.h>
 #include <string.h>
+
 #include "cli/train.h"
 
 static void usage(FILE *f) {
@@ -42,19 +43,26 @@ int main(int argc, char **argv) {
   int rc = 0;
   for (int i = 1; i < rest.argc && rc == 0; i++) {
     const char *a = rest.argv[i];
-    if (!strcmp(a, "--dry-run")) cli.dry_run = true;
-    else if (!strcmp(a, "--print-config")) cli.print_config = true;
-    else if (!strcmp(a, "--resume") && i + 1 < rest.argc) cli.resume = rest.argv[++i];
-    else if (!strncmp(a, "--resume=", 9) && a[9]) cli.resume = a + 9;
+    if (!strcmp(a, "--dry-run"))
+      cli.dry_run = true;
+    else if (!strcmp(a, "--print-config"))
+      cli.print_config = true;
+    else if (!strcmp(a, "--resume") && i + 1 < rest.argc)
+      cli.resume = rest.argv[++i];
+    else if (!strncmp(a, "--resume=", 9) && a[9])
+      cli.resume = a + 9;
     else {
       fprintf(stderr, "kprca-train: unknown or incomplete argument '%s' (see --help)\n", a);
       rc = 2;
     }
   }
   if (rc == 0) {
-    if (cli.print_config) rc = kp_config_print(cfg, stdout, KP_CFG_PRINT_SOURCES) == KP_OK ? 0 : train_fail(KP_ERR_IO);
-    else if (!strcmp(kp_config_string(cfg, "model.name"), "bert")) rc = train_lines_run(cfg, &cli);
-    else rc = train_run(cfg, &cli);
+    if (cli.print_config)
+      rc = kp_config_print(cfg, stdout, KP_CFG_PRINT_SOURCES) == KP_OK ? 0 : train_fail(KP_ERR_IO);
+    else if (!strcmp(kp_config_string(cfg, "model.name"), "bert"))
+      rc = train_lines_run(cfg, &cli);
+    else
+      rc = train_run(cfg, &cli);
   }
   kp_config_rest_free(&rest);
   kp_config_free(cfg);

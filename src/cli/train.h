@@ -2,6 +2,7 @@
 #ifndef KPRCA_CLI_TRAIN_H
 #define KPRCA_CLI_TRAIN_H
 #include <stdbool.h>
+
 #include "kprca/kprca.h"
 #include "kprca/trainer.h"
 

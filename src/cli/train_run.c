@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
 #include "cli/train.h"
 #include "kprca/checkpoint.h"
 #include "kprca/progress.h"
@@ -25,13 +26,16 @@ static void on_sigint(int sig) {
 
 int train_exit_code(kp_status s) {
   switch (s) {
-    case KP_OK: return 0;
+    case KP_OK:
+      return 0;
     case KP_ERR_INVALID:
     case KP_ERR_IO:
     case KP_ERR_FORMAT:
     case KP_ERR_UNSUPPORTED:
-    case KP_ERR_NO_DEVICE: return 2;
-    default: return 1;
+    case KP_ERR_NO_DEVICE:
+      return 2;
+    default:
+      return 1;
   }
 }
 

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "kprca/graph_batch.h"
 
 static kp_status resize(void **p, int64_t n, size_t elem) {

@@ -2,15 +2,21 @@
  * decay on all entries or on one contiguous run of them, and global-norm clipping. The update of
  * each element depends only on that element, so the buffer is stepped in up to three ranges
  * (before, inside and after the decayed run) with the same results as one call. */
-#include <string.h>
-#include "kprca/optim.h"
 #include "kprca/optimizer.h"
 
+#include <string.h>
+
+#include "kprca/optim.h"
+
 kp_status kp_opt_kind_parse(const char *name, kp_opt_kind *out) {
-  if (!strcmp(name, "adam")) *out = KP_OPT_ADAM;
-  else if (!strcmp(name, "adamw")) *out = KP_OPT_ADAMW;
-  else if (!strcmp(name, "sgd")) *out = KP_OPT_SGD;
-  else return kp_fail(KP_ERR_INVALID, "optimizer '%s': allowed values are adam, adamw, sgd", name);
+  if (!strcmp(name, "adam"))
+    *out = KP_OPT_ADAM;
+  else if (!strcmp(name, "adamw"))
+    *out = KP_OPT_ADAMW;
+  else if (!strcmp(name, "sgd"))
+    *out = KP_OPT_SGD;
+  else
+    return kp_fail(KP_ERR_INVALID, "optimizer '%s': allowed values are adam, adamw, sgd", name);
   return KP_OK;
 }
 
@@ -20,7 +26,8 @@ static kp_status decay_range(const kp_params *p, const char *prefix, int64_t *be
   size_t n = strlen(prefix);
   for (int i = 0; i < p->count; i++) {
     if (strncmp(p->items[i].name, prefix, n)) continue;
-    if (first < 0) first = i;
+    if (first < 0)
+      first = i;
     else if (last != i - 1)
       return kp_fail(KP_ERR_INVALID, "optimizer: the entries named %s* are not contiguous in the params table", prefix);
     last = i;
@@ -63,12 +70,16 @@ static kp_status step_range(kp_optimizer *o, kp_params *p, int64_t a, int64_t b,
   if (b <= a) return KP_OK;
   kp_tensor w = range_of(&p->data, a, b), g = range_of(&p->grad, a, b), m = range_of(&o->m, a, b);
   if (o->o.kind == KP_OPT_SGD) {
-    kp_sgd_hparams h = {.lr = lr, .momentum = o->o.momentum, .dampening = 0.0f, .weight_decay = wd,
-                        .nesterov = o->o.nesterov};
+    kp_sgd_hparams h = {
+        .lr = lr, .momentum = o->o.momentum, .dampening = 0.0f, .weight_decay = wd, .nesterov = o->o.nesterov};
     return kp_sgd_step(&w, &g, &m, &h, o->step);
   }
   kp_tensor v = range_of(&o->v, a, b);
-  kp_adam_hparams h = {.lr = lr, .beta1 = o->o.beta1, .beta2 = o->o.beta2, .eps = o->o.eps, .weight_decay = wd,
+  kp_adam_hparams h = {.lr = lr,
+                       .beta1 = o->o.beta1,
+                       .beta2 = o->o.beta2,
+                       .eps = o->o.eps,
+                       .weight_decay = wd,
                        .decoupled = o->o.kind == KP_OPT_ADAMW};
   return kp_adam_step(&w, &g, &m, &v, &h, o->step);
 }

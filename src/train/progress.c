@@ -1,8 +1,9 @@
 /* Progress of a training run: a bar redrawn with \r on a terminal, plain lines otherwise. */
+#include "kprca/progress.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "kprca/progress.h"
 
 kp_progress_mode kp_progress_mode_for(const char *setting, FILE *out) {
   if (!out || !strcmp(setting, "none")) return KP_PROGRESS_NONE;
@@ -22,9 +23,12 @@ void kp_progress_init(kp_progress *p, kp_progress_mode mode, FILE *out, int log_
 
 /* "1m23s" or "4.2s". */
 static const char *fmt_time(double s, char *buf, size_t n) {
-  if (s < 60) snprintf(buf, n, "%.1fs", s);
-  else if (s < 3600) snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
-  else snprintf(buf, n, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
+  if (s < 60)
+    snprintf(buf, n, "%.1fs", s);
+  else if (s < 3600)
+    snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
+  else
+    snprintf(buf, n, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
   return buf;
 }
 

@@ -4,11 +4,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
 #include "kprca/split.h"
 #include "kprca/train_report.h"
 
@@ -21,8 +22,10 @@ kp_status kp_write_file_atomic(const char *path, const char *text) {
   bool ok = true;
   while (ok && off < n) {
     ssize_t w = write(fd, text + off, n - off);
-    if (w <= 0) ok = false;
-    else off += (size_t)w;
+    if (w <= 0)
+      ok = false;
+    else
+      off += (size_t)w;
   }
   ok = ok && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
   ok = close(fd) == 0 && ok;
@@ -119,8 +122,10 @@ char *kp_train_report_text(const kp_split_eval *ev, int n, const kp_strings *nam
         m->weighted_f1);
     put(&b, "loss               %.4f\n\n", ev[i].loss);
     char *rep = kp_metrics_report(m, nm, 4), *cm = kp_metrics_confusion_text(m, nm, 0);
-    if (!rep || !cm) b.bad = true;
-    else put(&b, "%s\n%s", rep, cm);
+    if (!rep || !cm)
+      b.bad = true;
+    else
+      put(&b, "%s\n%s", rep, cm);
     free(rep);
     free(cm);
   }
@@ -139,7 +144,8 @@ char *kp_train_metrics_json(const kp_split_eval *ev, int n, const kp_strings *na
     char *js = kp_metrics_json(&ev[i].metrics, nm);
     cJSON *o = js ? cJSON_Parse(js) : NULL;
     free(js);
-    if (!o) ok = false;
+    if (!o)
+      ok = false;
     else {
       cJSON_AddNumberToObject(o, "loss", ev[i].loss);
       cJSON_AddItemToObject(root, kp_split_name(ev[i].split), o);

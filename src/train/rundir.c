@@ -1,5 +1,7 @@
 /* Run directories: OUT/NAME/TIMESTAMP/, created fresh for each run; the latest one found again for
  * --resume auto. */
+#include "kprca/rundir.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -7,18 +9,20 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include "kprca/rundir.h"
 
 kp_status kp_mkdirs(const char *path) {
   char buf[4096];
-  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) return kp_fail(KP_ERR_INVALID, "path too long: %s", path);
+  if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+    return kp_fail(KP_ERR_INVALID, "path too long: %s", path);
   for (char *p = buf + 1;; p++) {
     char c = *p;
     if (c != '/' && c != 0) continue;
     *p = 0;
-    if (mkdir(buf, 0777) != 0 && errno != EEXIST) return kp_fail(KP_ERR_IO, "%s: cannot create: %s", buf, strerror(errno));
+    if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+      return kp_fail(KP_ERR_IO, "%s: cannot create: %s", buf, strerror(errno));
     struct stat st;
-    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) return kp_fail(KP_ERR_IO, "%s: exists and is not a directory", buf);
+    if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+      return kp_fail(KP_ERR_IO, "%s: exists and is not a directory", buf);
     *p = c;
     if (!c) break;
   }
@@ -34,8 +38,10 @@ kp_status kp_rundir_create(const char *out_dir, const char *name, char *path, si
   localtime_r(&now, &tm);
   strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
   for (int k = 1; k < 1000; k++) {
-    if (k == 1) snprintf(path, n, "%s/%s", parent, stamp);
-    else snprintf(path, n, "%s/%s-%d", parent, stamp, k);
+    if (k == 1)
+      snprintf(path, n, "%s/%s", parent, stamp);
+    else
+      snprintf(path, n, "%s/%s-%d", parent, stamp, k);
     if (mkdir(path, 0777) == 0) return KP_OK;
     if (errno != EEXIST) return kp_fail(KP_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
   }

@@ -4,6 +4,7 @@
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "kprca/split.h"
 #include "train/trainer_internal.h"
 
@@ -21,12 +22,18 @@ const char *kp_split_name(int split) {
 
 static kp_status parse_act(const char *s, kp_act *a, float *alpha) {
   *alpha = 1.0f;
-  if (!strcmp(s, "relu")) *a = KP_ACT_RELU;
-  else if (!strcmp(s, "elu")) *a = KP_ACT_ELU;
-  else if (!strcmp(s, "gelu")) *a = KP_ACT_GELU;
-  else if (!strcmp(s, "tanh")) *a = KP_ACT_TANH;
-  else if (!strcmp(s, "leaky_relu")) *a = KP_ACT_LEAKY_RELU, *alpha = 0.01f; /* torch's default slope */
-  else return kp_fail(KP_ERR_INVALID, "model.activation = '%s' is not known", s);
+  if (!strcmp(s, "relu"))
+    *a = KP_ACT_RELU;
+  else if (!strcmp(s, "elu"))
+    *a = KP_ACT_ELU;
+  else if (!strcmp(s, "gelu"))
+    *a = KP_ACT_GELU;
+  else if (!strcmp(s, "tanh"))
+    *a = KP_ACT_TANH;
+  else if (!strcmp(s, "leaky_relu"))
+    *a = KP_ACT_LEAKY_RELU, *alpha = 0.01f; /* torch's default slope */
+  else
+    return kp_fail(KP_ERR_INVALID, "model.activation = '%s' is not known", s);
   return KP_OK;
 }
 
@@ -39,10 +46,15 @@ static kp_status model_config(kp_trainer *t, kp_gnn_config *mc) {
   const kp_config *c = t->cfg;
   const char *name = kp_config_string(c, "model.name");
   kp_conv_type conv;
-  if (!strcmp(name, "gcn")) conv = KP_CONV_GCN;
-  else if (!strcmp(name, "sage")) conv = KP_CONV_SAGE;
-  else if (!strcmp(name, "gat")) conv = KP_CONV_GAT;
-  else return kp_fail(KP_ERR_UNSUPPORTED, "model.name = %s is not supported yet by kprca-train (use gcn, sage or gat)", name);
+  if (!strcmp(name, "gcn"))
+    conv = KP_CONV_GCN;
+  else if (!strcmp(name, "sage"))
+    conv = KP_CONV_SAGE;
+  else if (!strcmp(name, "gat"))
+    conv = KP_CONV_GAT;
+  else
+    return kp_fail(KP_ERR_UNSUPPORTED, "model.name = %s is not supported yet by kprca-train (use gcn, sage or gat)",
+                   name);
   *mc = kp_gnn_config_default(t->task, conv, t->data.num_features, t->num_classes);
   mc->hidden = kp_config_int(c, "model.hidden");
   int64_t layers = kp_config_int(c, "model.layers"), heads = kp_config_int(c, "model.heads"),

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
 #include "kprca/checkpoint.h"
 #include "kprca/rundir.h"
 #include "train/trainer_internal.h"
@@ -124,8 +125,8 @@ kp_status kp_trainer_load_checkpoint(kp_trainer *t, const char *path, bool *fini
   for (int i = 0; i < nf && s == KP_OK; i++) s = kp_ckpt_get_int(c, f[i].name, f[i].v);
   if (s == KP_OK) s = kp_ckpt_get_double(c, "state/best_metric", &t->best_metric);
   if (s == KP_OK && (uint64_t)tmp[6] != t->seed)
-    s = kp_fail(KP_ERR_INVALID, "%s was trained with train.seed = %lld, the config says %llu", path,
-                (long long)tmp[6], (unsigned long long)t->seed);
+    s = kp_fail(KP_ERR_INVALID, "%s was trained with train.seed = %lld, the config says %llu", path, (long long)tmp[6],
+                (unsigned long long)t->seed);
   if (s == KP_OK && tmp[0] > t->epochs)
     s = kp_fail(KP_ERR_INVALID, "%s is at epoch %lld, beyond train.epochs = %d", path, (long long)tmp[0], t->epochs);
   bool fin = s == KP_OK && tmp[4];

@@ -3,6 +3,7 @@
  * data.normalize_features, compute class weights, and put a node task's graph on the device. */
 #include <stdlib.h>
 #include <string.h>
+
 #include "kprca/split.h"
 #include "train/trainer_internal.h"
 
@@ -31,11 +32,11 @@ static kp_status split_from_file(kp_trainer *t) {
   const kp_graph_data *d = &t->data;
   if (t->task == KP_GNN_NODE) {
     if (!d->train_mask)
-      return kp_fail(KP_ERR_INVALID,
-                     "%s has no train_mask: set data.split to fractions, e.g. data.split=[0.6,0.2,0.2]", t->data_path);
+      return kp_fail(KP_ERR_INVALID, "%s has no train_mask: set data.split to fractions, e.g. data.split=[0.6,0.2,0.2]",
+                     t->data_path);
     for (int64_t i = 0; i < t->num_items; i++)
-      t->split[i] = d->train_mask[i] ? KP_SPLIT_TRAIN
-                    : (d->val_mask && d->val_mask[i]) ? KP_SPLIT_VAL
+      t->split[i] = d->train_mask[i]                    ? KP_SPLIT_TRAIN
+                    : (d->val_mask && d->val_mask[i])   ? KP_SPLIT_VAL
                     : (d->test_mask && d->test_mask[i]) ? KP_SPLIT_TEST
                                                         : KP_SPLIT_NONE;
   } else {

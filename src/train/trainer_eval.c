@@ -3,6 +3,7 @@
  * lower class on ties) and scikit-learn's metrics. */
 #include <stdlib.h>
 #include <string.h>
+
 #include "kprca/split.h"
 #include "train/trainer_internal.h"
 

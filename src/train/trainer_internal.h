@@ -27,9 +27,9 @@ struct kp_trainer {
   kp_tensor targets[3]; /* i32 [N]: y inside split s, KP_GNN_IGNORE elsewhere */
   /* graph task: mini-batches */
   kp_graph_batch batch;
-  int32_t *order;       /* [nids[train]]: training order of graphs (graph task) or target nodes (sampling) */
-  int64_t batch_size;   /* graphs (graph task) or target nodes (sampling) per training batch */
-  int64_t eval_batch;   /* graphs per evaluation batch */
+  int32_t *order;     /* [nids[train]]: training order of graphs (graph task) or target nodes (sampling) */
+  int64_t batch_size; /* graphs (graph task) or target nodes (sampling) per training batch */
+  int64_t eval_batch; /* graphs per evaluation batch */
   bool shuffle;
   unsigned graph_flags;
   /* node task with data.fanouts: neighbour-sampled mini-batches of target nodes */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
 #include "kprca/elementwise.h"
 #include "kprca/progress.h"
 #include "kprca/split.h"
@@ -21,8 +22,8 @@ static double now_s(void) {
 }
 
 /* One optimizer step on graph g with features x and targets y; the loss times items is summed on the device. */
-static kp_status train_step(kp_trainer *t, const kp_gnn_graph *g, const kp_tensor *x, const kp_tensor *y,
-                            int64_t items, float *lr) {
+static kp_status train_step(kp_trainer *t, const kp_gnn_graph *g, const kp_tensor *x, const kp_tensor *y, int64_t items,
+                            float *lr) {
   const kp_tensor *cw = t->use_cw ? &t->class_w : NULL;
   KP_TRY(kp_params_zero_grad(&t->model.params));
   KP_TRY(kp_gnn_forward(&t->model, g, x, true));
@@ -66,7 +67,8 @@ static kp_status sampled_step(kp_trainer *t, const int32_t *targets, int64_t n, 
   KP_TRY(kp_gnn_graph_init(&g, t->dev, N, sg->indptr, sg->indices, d->edge_weight ? t->sub_w : NULL, 0, NULL,
                            t->graph_flags));
   int64_t sx[2] = {N, F}, sy[1] = {N};
-  kp_tensor hx = kp_tensor_wrap(t->sub_x, KP_F32, kp_cpu(), 2, sx), hy = kp_tensor_wrap(t->sub_y, KP_I32, kp_cpu(), 1, sy);
+  kp_tensor hx = kp_tensor_wrap(t->sub_x, KP_F32, kp_cpu(), 2, sx),
+            hy = kp_tensor_wrap(t->sub_y, KP_I32, kp_cpu(), 1, sy);
   kp_tensor x = hx, y = hy;
   kp_status s = KP_OK;
   if (t->dev.type != KP_DEV_CPU) {
@@ -120,9 +122,7 @@ static kp_status train_epoch(kp_trainer *t, double *loss, int64_t *items, float 
 }
 
 static double monitor_value(const kp_trainer *t, const kp_split_eval *v) {
-  return t->monitor == MON_VAL_LOSS  ? v->loss
-         : t->monitor == MON_VAL_ACC ? v->metrics.accuracy
-                                     : v->metrics.macro_f1;
+  return t->monitor == MON_VAL_LOSS ? v->loss : t->monitor == MON_VAL_ACC ? v->metrics.accuracy : v->metrics.macro_f1;
 }
 
 /* Evaluates val, updates the early-stopping state; *stop when patience ran out. */

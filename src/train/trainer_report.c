@@ -2,6 +2,7 @@
  * the text report, write report.txt, metrics.json and predictions.csv. */
 #include <stdlib.h>
 #include <string.h>
+
 #include "kprca/split.h"
 #include "kprca/train_report.h"
 
@@ -15,7 +16,8 @@ kp_status kp_trainer_report(kp_trainer *t, int split, const char *dir, const cha
   size_t ns = 0;
   const char *const *names = kp_config_strings(kp_trainer_config(t), "eval.splits", &ns);
   int want[3], nw = 0;
-  if (split >= 0) want[nw++] = split;
+  if (split >= 0)
+    want[nw++] = split;
   else
     for (size_t i = 0; i < ns && nw < 3; i++) want[nw++] = split_of(names[i]);
   kp_status s = KP_OK;

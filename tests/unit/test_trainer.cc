@@ -3,12 +3,14 @@
 // restore of the best weights, first-layer weight decay, graph mini-batches, learning on small
 // synthetic datasets, and the config/data errors.
 #include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
+
 #include "h5util.h"
 #include "kprca/kprca.h"
 #include "testutil.h"
@@ -118,11 +120,10 @@ bool same_bits(const std::vector<float> &a, const std::vector<float> &b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
-const std::vector<std::string> kGat = {"model.name=gat",     "model.task=graph",   "model.hidden=8",
-                                       "model.heads=2",      "model.dropout=0.3",  "model.attn_dropout=0.3",
-                                       "model.activation=elu", "model.head_layers=2", "data.batch_size=16",
-                                       "optim.lr=0.01",      "train.epochs=10",    "train.patience=3",
-                                       "train.monitor=val_acc"};
+const std::vector<std::string> kGat = {
+    "model.name=gat",         "model.task=graph",     "model.hidden=8",       "model.heads=2",      "model.dropout=0.3",
+    "model.attn_dropout=0.3", "model.activation=elu", "model.head_layers=2",  "data.batch_size=16", "optim.lr=0.01",
+    "train.epochs=10",        "train.patience=3",     "train.monitor=val_acc"};
 
 std::vector<float> train_weights(const std::string &data, const std::string &out, std::vector<std::string> kv) {
   Cfg c(data, out, kv);
@@ -137,8 +138,8 @@ std::vector<float> train_weights(const std::string &data, const std::string &out
 TEST(Trainer, SameSeedSameWeightsNodeGcn) {
   TmpDir d;
   write_node_dataset(d / "n.h5");
-  std::vector<std::string> kv = {"model.name=gcn", "model.hidden=8", "train.epochs=15", "train.seed=4",
-                                 "optim.weight_decay=5e-4", "optim.weight_decay_scope=first_layer"};
+  std::vector<std::string> kv = {"model.name=gcn", "model.hidden=8",          "train.epochs=15",
+                                 "train.seed=4",   "optim.weight_decay=5e-4", "optim.weight_decay_scope=first_layer"};
   auto a = train_weights(d / "n.h5", d.path, kv), b = train_weights(d / "n.h5", d.path, kv);
   ASSERT_FALSE(a.empty());
   EXPECT_TRUE(same_bits(a, b));
@@ -243,8 +244,9 @@ TEST(Trainer, EarlyStopRestoresBestWeights) {
   TmpDir d;
   write_node_dataset(d / "n.h5");
   /* a learning rate far too high makes the val loss bounce, so patience runs out */
-  Cfg c(d / "n.h5", d.path, {"model.name=gcn", "model.hidden=16", "optim.lr=0.5", "train.epochs=200",
-                             "train.patience=3", "train.eval_every=2"});
+  Cfg c(d / "n.h5", d.path,
+        {"model.name=gcn", "model.hidden=16", "optim.lr=0.5", "train.epochs=200", "train.patience=3",
+         "train.eval_every=2"});
   Trainer t(c);
   ASSERT_EQ(t.s, KP_OK) << kp_last_error();
   kp_fit_result r;
@@ -333,8 +335,10 @@ TEST(Optimizer, FirstLayerWeightDecayTouchesOnlyTheFirstLayer) {
     bool first = std::string(e.name).rfind("convs.0.", 0) == 0;
     int changed = 0;
     for (int64_t k = 0; k < e.numel; k++) changed += after[e.offset + k] != before[e.offset + k];
-    if (first) EXPECT_EQ(changed, e.numel) << e.name;
-    else EXPECT_EQ(changed, 0) << e.name;
+    if (first)
+      EXPECT_EQ(changed, e.numel) << e.name;
+    else
+      EXPECT_EQ(changed, 0) << e.name;
   }
   kp_optimizer_free(&opt);
   o.decay_prefix = "nope.";
@@ -389,8 +393,7 @@ TEST(Trainer, ConfigAndDataErrors) {
   err(d / "n.h5", {"model.name=mlp"}, KP_ERR_UNSUPPORTED, "mlp");
   err(d / "missing.h5", {}, KP_ERR_IO, "missing.h5");
   err(d / "n.h5", {"train.class_weights=[1,2]"}, KP_ERR_INVALID, "class_weights");
-  err(d / "n.h5", {"optim.schedule=linear", "optim.warmup_steps=500", "train.epochs=10"}, KP_ERR_INVALID,
-      "warmup");
+  err(d / "n.h5", {"optim.schedule=linear", "optim.warmup_steps=500", "train.epochs=10"}, KP_ERR_INVALID, "warmup");
   /* a checkpoint of another model shape */
   std::string ck = d / "ck.h5";
   {
@@ -468,9 +471,9 @@ TEST(Report, EpochLineHasTheLoggedMetrics) {
   ASSERT_NE(j, nullptr);
   std::string s(j);
   free(j);
-  for (const char *k : {"\"epoch\":3", "\"step\":30", "\"lr\":0.01", "\"train_loss\":1.5", "\"val_loss\":1.25",
-                        "\"val_accuracy\":0.75", "\"val_macro_f1\":0.25", "\"val_weighted_recall\":0.5",
-                        "\"best_epoch\":2", "\"time_s\":"})
+  for (const char *k :
+       {"\"epoch\":3", "\"step\":30", "\"lr\":0.01", "\"train_loss\":1.5", "\"val_loss\":1.25", "\"val_accuracy\":0.75",
+        "\"val_macro_f1\":0.25", "\"val_weighted_recall\":0.5", "\"best_epoch\":2", "\"time_s\":"})
     EXPECT_TRUE(kpt::has(s, k)) << k << " in " << s;
   EXPECT_EQ(s.find('\n'), std::string::npos);
 }
