@@ -59,9 +59,13 @@ void train_print_dry_run(const kp_trainer *t, const kp_config *cfg) {
   printf("steps: %lld per epoch, %lld epochs\n", (long long)in.batches_per_epoch,
          (long long)kp_config_int(cfg, "train.epochs"));
   printf("device: %s\n", in.device);
-  printf("memory estimate: %.2f MiB (parameters and optimizer state %.2f, data %.2f, activations %.2f)\n",
-         mib(in.param_bytes + in.data_bytes + in.activation_bytes), mib(in.param_bytes), mib(in.data_bytes),
-         mib(in.activation_bytes));
+  double host =
+      (double)in.num_nodes * (double)in.num_features * 4 + (double)in.num_edges * 8 + (double)in.num_nodes * 12;
+  printf(
+      "memory estimate: %.2f MiB on the device per step (parameters and optimizer state %.2f, data %.2f, "
+      "activations %.2f); the dataset takes %.2f MiB of host memory\n",
+      mib(in.param_bytes + in.data_bytes + in.activation_bytes), mib(in.param_bytes), mib(in.data_bytes),
+      mib(in.activation_bytes), host / (1024.0 * 1024.0));
 }
 
 /* The run directory a checkpoint file belongs to (RUN/checkpoints/FILE), or "" when it is elsewhere. */
