@@ -128,34 +128,51 @@ static kp_status upload_tables(kp_bert *m, int64_t B, int64_t T) {
   return s;
 }
 
-static void take_layer(kp_plan *pl, kp_bert_layer *L, int64_t B, int64_t T, const kp_bert_config *c, bool attn_drop) {
+/* Layer l's tensors. Those the backward does not read (q, k, v before the head split, ctxh before the merge) or
+ * recomputes (the GELU output, the dropped probabilities) live once, in layer 0's entries (shared = true), and the
+ * other layers point at them (finish_layer). */
+static void take_layer(kp_plan *pl, kp_bert_layer *L, int64_t B, int64_t T, const kp_bert_config *c, bool attn_drop,
+                       bool shared) {
   const int64_t N = B * T, H = c->hidden_size, I = c->intermediate_size, nh = c->num_attention_heads;
-  kp_plan_take(pl, &L->q, KP_F32, N, H);
-  kp_plan_take(pl, &L->k, KP_F32, N, H);
-  kp_plan_take(pl, &L->v, KP_F32, N, H);
+  const int64_t sN = shared ? N : 0;
+  kp_plan_take(pl, &L->q, KP_F32, sN, H);
+  kp_plan_take(pl, &L->k, KP_F32, sN, H);
+  kp_plan_take(pl, &L->v, KP_F32, sN, H);
   kp_plan_take(pl, &L->qh, KP_F32, N, H);
   kp_plan_take(pl, &L->kh, KP_F32, N, H);
   kp_plan_take(pl, &L->vh, KP_F32, N, H);
   kp_plan_take(pl, &L->probs, KP_F32, B * nh * T, T);
-  kp_plan_take(pl, &L->probs_drop, KP_F32, attn_drop ? B * nh * T : 0, T);
-  kp_plan_take(pl, &L->ctxh, KP_F32, N, H);
+  kp_plan_take(pl, &L->probs_drop, KP_F32, attn_drop && shared ? B * nh * T : 0, T);
+  kp_plan_take(pl, &L->ctxh, KP_F32, sN, H);
   kp_plan_take(pl, &L->ctx, KP_F32, N, H);
   kp_plan_take(pl, &L->res1, KP_F32, N, H);
   kp_plan_take(pl, &L->mean1, KP_F32, N, -1);
   kp_plan_take(pl, &L->rstd1, KP_F32, N, -1);
   kp_plan_take(pl, &L->ln1, KP_F32, N, H);
   kp_plan_take(pl, &L->pre, KP_F32, N, I);
-  kp_plan_take(pl, &L->act, KP_F32, N, I);
+  kp_plan_take(pl, &L->act, KP_F32, sN, I);
   kp_plan_take(pl, &L->res2, KP_F32, N, H);
   kp_plan_take(pl, &L->mean2, KP_F32, N, -1);
   kp_plan_take(pl, &L->rstd2, KP_F32, N, -1);
   kp_plan_take(pl, &L->out, KP_F32, N, H);
-  /* the attention tensors as [B*heads, T, d] and [B*heads, T, T] */
-  int64_t hs[3] = {B * nh, T, H / nh}, ps[3] = {B * nh, T, T};
-  kp_tensor *heads[4] = {&L->qh, &L->kh, &L->vh, &L->ctxh};
-  for (int i = 0; i < 4; i++) *heads[i] = kp_tensor_wrap(heads[i]->data, KP_F32, heads[i]->device, 3, hs);
-  L->probs = kp_tensor_wrap(L->probs.data, KP_F32, L->probs.device, 3, ps);
-  if (attn_drop) L->probs_drop = kp_tensor_wrap(L->probs_drop.data, KP_F32, L->probs_drop.device, 3, ps);
+}
+
+/* Layer l's views of layer 0's shared tensors, and the attention tensors seen as [B*heads, T, d] and
+ * [B*heads, T, T]. */
+static void finish_layer(kp_bert_layer *L, const kp_bert_layer *L0, int64_t B, int64_t T, const kp_bert_config *c,
+                         bool attn_drop) {
+  const int64_t N = B * T, H = c->hidden_size, I = c->intermediate_size, nh = c->num_attention_heads;
+  int64_t hs[3] = {B * nh, T, H / nh}, ps[3] = {B * nh, T, T}, ns[2] = {N, H}, is[2] = {N, I};
+  kp_device dev = L0->qh.device;
+  L->q = kp_tensor_wrap(L0->q.data, KP_F32, dev, 2, ns);
+  L->k = kp_tensor_wrap(L0->k.data, KP_F32, dev, 2, ns);
+  L->v = kp_tensor_wrap(L0->v.data, KP_F32, dev, 2, ns);
+  L->act = kp_tensor_wrap(L0->act.data, KP_F32, dev, 2, is);
+  L->ctxh = kp_tensor_wrap(L0->ctxh.data, KP_F32, dev, 3, hs);
+  kp_tensor *heads[3] = {&L->qh, &L->kh, &L->vh};
+  for (int i = 0; i < 3; i++) *heads[i] = kp_tensor_wrap(heads[i]->data, KP_F32, dev, 3, hs);
+  L->probs = kp_tensor_wrap(L->probs.data, KP_F32, dev, 3, ps);
+  if (attn_drop) L->probs_drop = kp_tensor_wrap(L0->probs_drop.data, KP_F32, dev, 3, ps);
 }
 
 kp_status kp_bert_plan(kp_bert *m, int64_t B, int64_t T, bool training) {
@@ -182,7 +199,7 @@ kp_status kp_bert_plan(kp_bert *m, int64_t B, int64_t T, bool training) {
     kp_plan_take(&pl, &m->emb_ln, KP_F32, N, H);
     kp_plan_take(&pl, &m->emb_out, KP_F32, tr ? N : 0, H);
     /* training keeps every layer; inference runs all layers in layer 0's buffers */
-    for (int l = 0; l < (tr ? nl : 1); l++) take_layer(&pl, &m->layers[l], B, T, c, tr);
+    for (int l = 0; l < (tr ? nl : 1); l++) take_layer(&pl, &m->layers[l], B, T, c, tr, l == 0);
     kp_plan_take(&pl, &m->cls, KP_F32, B, H);
     kp_plan_take(&pl, &m->pool_pre, KP_F32, B, H);
     kp_plan_take(&pl, &m->pooled, KP_F32, B, H);
@@ -192,27 +209,32 @@ kp_status kp_bert_plan(kp_bert *m, int64_t B, int64_t T, bool training) {
     kp_plan_take(&pl, &m->dlogits, KP_F32, B, C);
     kp_plan_take(&pl, &m->loss, KP_F32, 1, -1);
     const int64_t gN = tr ? N : 0, gB = tr ? B : 0;
-    kp_tensor *gh[10] = {&m->g_x0, &m->g_x1, &m->g_a, &m->g_b, &m->g_c, &m->g_d, &m->g_e, &m->g_q, &m->g_k, &m->g_v};
-    for (int i = 0; i < 10; i++) kp_plan_take(&pl, gh[i], KP_F32, gN, H);
+    /* g_q, g_k, g_v, g_e and g_p2 are the shared q, k, v, ctxh and probs_drop (set below): the backward reads none
+     * of those, and it has used the recomputed probs_drop before it writes g_p2 */
+    kp_tensor *gh[6] = {&m->g_x0, &m->g_x1, &m->g_a, &m->g_b, &m->g_c, &m->g_d};
+    for (int i = 0; i < 6; i++) kp_plan_take(&pl, gh[i], KP_F32, gN, H);
     kp_plan_take(&pl, &m->g_inter, KP_F32, gN, I);
     kp_plan_take(&pl, &m->g_p1, KP_F32, tr ? B * nh * T : 0, T);
-    kp_plan_take(&pl, &m->g_p2, KP_F32, tr ? B * nh * T : 0, T);
     kp_plan_take(&pl, &m->g_pool, KP_F32, gB, H);
     kp_plan_take(&pl, &m->g_pool2, KP_F32, gB, H);
     kp_plan_take(&pl, &m->g_cls, KP_F32, gB, H);
     KP_TRY(kp_plan_end(&pl, &again, B, T, tr ? 1 : 0));
     if (!again) break;
+    /* the arena grew: its old block sits in the pool's cache, where nothing else of its size will want it */
+    kp_pool_trim(m->params.device);
   }
+  kp_bert_layer *L0 = &m->layers[0];
+  for (int l = 0; l < (tr ? nl : 1); l++) finish_layer(&m->layers[l], L0, B, T, c, tr);
   if (!tr) { /* the views of layer 0 (everything after its parameter entries) */
     size_t at = offsetof(kp_bert_layer, q);
-    for (int l = 1; l < nl; l++) memcpy((char *)&m->layers[l] + at, (char *)&m->layers[0] + at, sizeof(kp_bert_layer) - at);
+    for (int l = 1; l < nl; l++) memcpy((char *)&m->layers[l] + at, (char *)L0 + at, sizeof(kp_bert_layer) - at);
   } else {
     int64_t hs[3] = {B * nh, T, H / nh}, ps[3] = {B * nh, T, T};
-    kp_tensor *g3[3] = {&m->g_q, &m->g_k, &m->g_v};
-    for (int i = 0; i < 3; i++) *g3[i] = kp_tensor_wrap(g3[i]->data, KP_F32, g3[i]->device, 3, hs);
-    m->g_e = kp_tensor_wrap(m->g_e.data, KP_F32, m->g_e.device, 3, hs);
+    const kp_tensor *src[4] = {&L0->q, &L0->k, &L0->v, &L0->ctxh};
+    kp_tensor *g3[4] = {&m->g_q, &m->g_k, &m->g_v, &m->g_e};
+    for (int i = 0; i < 4; i++) *g3[i] = kp_tensor_wrap(src[i]->data, KP_F32, src[i]->device, 3, hs);
     m->g_p1 = kp_tensor_wrap(m->g_p1.data, KP_F32, m->g_p1.device, 3, ps);
-    m->g_p2 = kp_tensor_wrap(m->g_p2.data, KP_F32, m->g_p2.device, 3, ps);
+    m->g_p2 = kp_tensor_wrap(L0->probs_drop.data, KP_F32, L0->probs_drop.device, 3, ps);
   }
   return upload_tables(m, B, T);
 }

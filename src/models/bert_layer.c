@@ -5,7 +5,8 @@
  *   ctx     = dropout(probs) v            merged back to [B*T, H] (the inverse gather)
  *   ln1     = LayerNorm(dropout(ctx Wo^T + bo) + x)
  *   out     = LayerNorm(dropout(gelu(ln1 Win^T + bin) Wout^T + bout) + ln1)
- * The backward regenerates dropout masks from (seed, offset) instead of storing them. */
+ * The backward regenerates dropout masks from (seed, offset) instead of storing them; the dropped probabilities and
+ * the GELU output live in buffers shared by all layers, so the backward recomputes them. */
 #include <math.h>
 #include "models/bert_internal.h"
 
@@ -118,6 +119,7 @@ kp_status kp_bert_layer_bwd(kp_bert *m, int l, const kp_tensor *x, const kp_tens
   LN_BWD(&m->g_a, dout, &L->res2, &L->mean2, &L->rstd2, L->p_ln2, L->p_ln2b);
   KP_TRY(kp_tensor_copy(&m->g_c, &m->g_a)); /* g_c: gradient of ln1 */
   KP_TRY(undrop(m, &m->g_b, &m->g_a, m->drop_h, m->hidden_dropout, L->drop_h2, &gy));
+  KP_TRY(kp_act_fwd(&L->act, &L->pre, KP_ACT_GELU, 0.0f)); /* act is shared by the layers: recompute it */
   KP_TRY(zero(&m->g_inter));
   LIN_BWD(&m->g_inter, gy, NULL, &L->act, L->p_out, L->p_outb, KP_ACT_NONE);
   LIN_BWD(&m->g_c, &m->g_inter, &L->pre, &L->ln1, L->p_in, L->p_inb, KP_ACT_GELU);
@@ -132,7 +134,11 @@ kp_status kp_bert_layer_bwd(kp_bert *m, int l, const kp_tensor *x, const kp_tens
   KP_TRY(permute_bwd(&m->g_e, &m->g_d, &m->merge_idx, d));
   KP_TRY(zero(&m->g_p1));
   KP_TRY(zero(&m->g_v));
-  const kp_tensor *pd = m->drop_a ? &L->probs_drop : &L->probs;
+  const kp_tensor *pd = &L->probs;
+  if (m->drop_a) { /* probs_drop is shared by the layers: the same Philox draws give it back bit for bit */
+    KP_TRY(kp_dropout_fwd(&L->probs_drop, &L->probs, m->attn_dropout, m->fwd_seed, L->drop_attn));
+    pd = &L->probs_drop;
+  }
   KP_TRY(kp_bmm_bwd(&m->g_p1, &m->g_v, &m->g_e, pd, &L->vh, false, false, 1.0f));
   /* probs_drop = drop(softmax(scale q k^T)) */
   kp_tensor *gprobs = &m->g_p1, *gscores = &m->g_p2;
