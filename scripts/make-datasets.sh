@@ -4,6 +4,8 @@
 # lines-category.h5; plus datasets/cora.h5 from the shared Planetoid files when they are present.
 # Idempotent: a file is rebuilt only when missing or older than what it is made from (the corpus,
 # kprca-prep, this script). Usage: scripts/make-datasets.sh [BIN_DIR]  (default $KPRCA_BIN or build/bin)
+# KPRCA_ENCODER_DATASETS=1 also builds case-graph-encoder.h5 and incident-graphs-encoder.h5 (encoder features
+# from $KPRCA_ENCODER, default models/all-MiniLM-L6-v2; docs/pipeline.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-${KPRCA_BIN:-build/bin}}
@@ -48,6 +50,30 @@ build "$DIR/incident-graphs.h5" --kind incident-graphs --window-s 1800 --feature
 build "$DIR/case-graph.h5" --kind case-graph --fault-lines labels --k 10 --features 128 --seed 0
 build "$DIR/lines.h5" --kind lines --window-s 1800 --max-lines 16 --seed 0
 build "$DIR/lines-category.h5" --kind lines --labels category --window-s 1800 --max-lines 16 --seed 0
+
+# Optional (KPRCA_ENCODER_DATASETS=1): the same graphs with sentence-embedding node features from a BERT
+# encoder (docs/pipeline.md). KPRCA_ENCODER: a HF BERT directory (default models/all-MiniLM-L6-v2, from
+# scripts/fetch-model.sh) or a kprca-train run of a fine-tuned line classifier. Minutes of CPU each.
+if [ "${KPRCA_ENCODER_DATASETS:-0}" = 1 ]; then
+  ENC=${KPRCA_ENCODER:-models/all-MiniLM-L6-v2}
+  if [ ! -e "$ENC" ]; then
+    echo "make-datasets: KPRCA_ENCODER $ENC not found (run scripts/fetch-model.sh or name a kprca-train run)" >&2
+    exit 2
+  fi
+  ENC_DEPS=("$ENC")
+  [ -f "$ENC/model.safetensors" ] && ENC_DEPS=("$ENC/model.safetensors")
+  [ -f "$ENC/checkpoints/latest" ] && ENC_DEPS=("$ENC/checkpoints/latest")
+  build_enc() { # build_enc OUT.h5 ARGS...: also stale when the encoder is newer
+    local out=$1; shift
+    if stale "$out" "$DIR/labels.csv" "$PREP" "$SELF" "${ENC_DEPS[@]}"; then
+      timed "$(basename "$out")" "$PREP" build --input "$DIR" --out "$out" "$@"
+    else
+      echo "$(basename "$out"): up to date"
+    fi
+  }
+  build_enc "$DIR/case-graph-encoder.h5" --kind case-graph --fault-lines labels --k 10 --seed 0 --encoder "$ENC"
+  build_enc "$DIR/incident-graphs-encoder.h5" --kind incident-graphs --window-s 1800 --seed 0 --encoder "$ENC"
+fi
 
 # Cora from the shared Planetoid release (../shared/data, or $KPRCA_DATA)
 DATA=${KPRCA_DATA:-../shared/data}

@@ -34,9 +34,9 @@ typedef struct build_opts {
 int build_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** The exit code for a failed library call: 1 for runtime failures (memory, internal), else 2 (bad input). */
 int build_code(kp_status s);
-/** Opens o->encoder into *e (NULL when o has none) and prints what it loaded; returns an exit code (0: ok). */
+/** Opens o->encoder into *e (NULL when o has none); returns an exit code (0: ok). */
 int build_open_encoder(const build_opts *o, kp_text_encoder **e);
-/** Prints the encoder's counters (texts asked for, distinct texts encoded, batches, padding) on stdout. */
+/** Prints the encoder's description and counters (texts asked for, distinct texts encoded, batches, padding) on stdout. */
 void build_encoder_summary(const kp_text_encoder *e, double seconds);
 /** Opens the incident directory of o (validating labels.csv). */
 kp_status build_open_dir(const build_opts *o, kp_incident_dir **d);

@@ -49,13 +49,13 @@ int build_open_encoder(const build_opts *o, kp_text_encoder **e) {
     return build_fail(2, "--encoder %s: --fault-lines predicted needs a line classifier (a kprca-train bert run); this "
                       "model has no classification head", o->encoder);
   }
-  printf("encoder: %s\n", kp_text_encoder_describe(*e));
   return 0;
 }
 
 void build_encoder_summary(const kp_text_encoder *e, double seconds) {
   if (!e) return;
   kp_text_encoder_stats st = kp_text_encoder_get_stats(e);
+  printf("encoder: %s\n", kp_text_encoder_describe(e));
   printf("encoder: %lld texts, %lld distinct encoded in %lld batches (%lld tokens, %.1f%% padding); %.2f s\n",
          (long long)st.requested, (long long)st.encoded, (long long)st.batches, (long long)st.tokens,
          st.padded ? 100.0 * (double)(st.padded - st.tokens) / (double)st.padded : 0.0, seconds);
