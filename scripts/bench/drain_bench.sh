@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Drain benchmark: kprca vs Drain3 (PyPI) on the same synthetic 1,000,000-line kern.log, one core.
 # usage: scripts/bench/drain_bench.sh [BUILD_DIR (default build)] [LINES (default 1000000)] [REPS (default 3)]
+# CHECK=1 first checks the default masks against their PCRE2 reference on the log (drain_maskcheck.c).
 # Needs a built kprca (scripts/build.sh), python3 with venv, and PyPI access for drain3 the first time.
 # Reports lines/s for: mining (masks + Drain on the extracted messages), end to end, and Drain alone
 # (kprca-prep parse: read, log format, masks, Drain, CSV outputs; Drain3: read, format regex, mining),
@@ -26,6 +27,11 @@ fi
 cc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/include" "$ROOT/scripts/bench/drain_mine.c" "$BUILD/lib/libkprca.a" \
   -lpcre2-8 -lutf8proc -lcjson -lm -lpthread -o "$B/drain_mine"
 "$BUILD/bin/kprca-prep" parse --list-masks > "$B/masks.tsv"
+if [ "${CHECK:-0}" = 1 ]; then # the masks against one PCRE2 pass over each line (messages, then whole lines)
+  cc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/include" "$ROOT/scripts/bench/drain_maskcheck.c" "$BUILD/lib/libkprca.a" \
+    -lpcre2-8 -lutf8proc -lcjson -lm -lpthread -o "$B/drain_maskcheck"
+  "$B/drain_maskcheck" --format "$FMT" "$LOG" && "$B/drain_maskcheck" "$LOG"
+fi
 
 if [ ! -x "$B/venv/bin/python" ] || ! "$B/venv/bin/python" -c "import drain3" 2> /dev/null; then
   echo "installing drain3 into $B/venv" >&2
