@@ -59,6 +59,8 @@ int main(int argc, char **argv) {
   if (rc == 0) {
     if (cli.print_config)
       rc = kp_config_print(cfg, stdout, KP_CFG_PRINT_SOURCES) == KP_OK ? 0 : train_fail(KP_ERR_IO);
+    else if (kp_config_string(cfg, "eval.cv.folds"))
+      rc = train_cv_run(cfg, &cli);
     else if (!strcmp(kp_config_string(cfg, "model.name"), "bert"))
       rc = train_lines_run(cfg, &cli);
     else

@@ -19,6 +19,8 @@ int train_fail(kp_status s);
 int train_run(const kp_config *cfg, const train_cli *cli);
 /** The run for model.name bert (a line classifier; src/cli/train_lines.c). */
 int train_lines_run(const kp_config *cfg, const train_cli *cli);
+/** Cross-validation (eval.cv.folds set; src/cli/train_cv.c): a run per fold, then cv.json and cv.txt. */
+int train_cv_run(const kp_config *cfg, const train_cli *cli);
 /** --dry-run: what would be trained, parameter count and memory estimate. */
 void train_print_dry_run(const kp_trainer *t, const kp_config *cfg);
 

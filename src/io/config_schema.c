@@ -21,6 +21,7 @@
 static const char *check_fanouts(const kp_cfg_value *v, char *buf, size_t n);
 static const char *check_split(const kp_cfg_value *v, char *buf, size_t n);
 static const char *check_run_name(const kp_cfg_value *v, char *buf, size_t n);
+static const char *check_cv_folds(const kp_cfg_value *v, char *buf, size_t n);
 
 /* clang-format off */
 static const kp_cfg_key keys[] = {
@@ -144,6 +145,18 @@ static const kp_cfg_key keys[] = {
     {"eval.metrics", LS, "[accuracy, macro_f1, weighted_f1]",
      .allowed = "accuracy|macro_precision|macro_recall|macro_f1|weighted_precision|weighted_recall|weighted_f1",
      .aka = "metric", .doc = "Metrics logged at each evaluation; the final report always has them all"},
+    {"eval.cv.folds", S, "null", .flags = KP_CFG_NULLABLE, .check = check_cv_folds,
+     .check_doc = "null, an integer >= 2, or logo", .aka = "k_folds,n_splits,n_folds,cv",
+     .doc = "Cross-validation: null: off; K >= 2: K trainings, each tested on one fold (RUN/fold-k/, RUN/cv.json, "
+            "RUN/cv.txt; docs/metrics.md); logo: leave one group (eval.cv.group_by) out, one fold per group"},
+    {"eval.cv.group_by", E, "none", .allowed = "none|incident|day", .aka = "groups,group",
+     .doc = "What a fold keeps together: none (items), incident (a graph of a graph task, a line's incident, or the "
+            "file's `incident` array), day (the UTC day of the file's `time` array)"},
+    {"eval.cv.stratify", B, "true", .aka = "stratified",
+     .doc = "Spread each class evenly over the folds (groups count by their most frequent class)"},
+    {"eval.cv.val_fraction", F, "0.1", .range = "[0, 1)", .aka = "val_frac,val_size,validation_fraction",
+     .doc = "Share of each fold's training items (groups, when grouped) carved out as validation (seeded by train.seed, "
+            "stratified) for early stopping and the best epoch"},
 
     /* ---- output ---- */
     {"output.dir", S, NULL, .aka = "out_dir,output_dir,save_dir,run_dir,path",
@@ -327,6 +340,15 @@ static const char *check_run_name(const kp_cfg_value *v, char *buf, size_t n) {
   return buf;
 }
 
+static const char *check_cv_folds(const kp_cfg_value *v, char *buf, size_t n) {
+  if (v->null || !strcmp(v->s, "logo")) return NULL;
+  char *end;
+  long k = strtol(v->s, &end, 10);
+  if (end != v->s && !*end && k >= 2 && k <= 1000000) return NULL;
+  snprintf(buf, n, "must be null (no cross-validation), an integer >= 2 (folds) or logo (leave one group out)");
+  return buf;
+}
+
 /* ---- Rules between keys ---- */
 
 /* "WHERE: path = VALUE: why", WHERE being where path's value was set. */
@@ -416,6 +438,12 @@ static kp_status rule_grad_accum(const kp_config *cfg) {
   return rule_fail(cfg, "optim.grad_accum", why);
 }
 
+static kp_status rule_cv_logo(const kp_config *cfg) {
+  const char *f = kp_config_string(cfg, "eval.cv.folds");
+  if (!f || strcmp(f, "logo") || strcmp(kp_config_string(cfg, "eval.cv.group_by"), "none")) return KP_OK;
+  return rule_fail(cfg, "eval.cv.folds", "leave-one-group-out needs eval.cv.group_by: incident or day");
+}
+
 const kp_cfg_rule kp_cfg_rules[] = {
     {"`data.fanouts`, when not empty, has one entry per GNN layer (`model.layers`).", rule_fanouts_layers},
     {"`data.fanouts` (neighbour sampling) needs `model.task: node`.", rule_fanouts_task},
@@ -425,5 +453,6 @@ const kp_cfg_rule kp_cfg_rules[] = {
     {"`model.name: bert` needs `model.path` (a Hugging Face BERT directory).", rule_bert_path},
     {"`model.name: bert` needs `data.batch_size` >= 1 (lines per mini-batch).", rule_bert_batch},
     {"`optim.grad_accum` > 1 needs `model.name: bert`.", rule_grad_accum},
+    {"`eval.cv.folds: logo` needs `eval.cv.group_by` incident or day.", rule_cv_logo},
 };
 const size_t kp_cfg_nrules = sizeof kp_cfg_rules / sizeof kp_cfg_rules[0];
