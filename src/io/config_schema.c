@@ -146,7 +146,7 @@ static const kp_cfg_key keys[] = {
      .allowed = "accuracy|macro_precision|macro_recall|macro_f1|weighted_precision|weighted_recall|weighted_f1",
      .aka = "metric", .doc = "Metrics logged at each evaluation; the final report always has them all"},
     {"eval.cv.folds", S, "null", .flags = KP_CFG_NULLABLE, .check = check_cv_folds,
-     .check_doc = "null, an integer >= 2, or logo", .aka = "k_folds,n_splits,n_folds,cv",
+     .check_doc = "an integer >= 2 or logo", .aka = "k_folds,n_splits,n_folds,cv",
      .doc = "Cross-validation: null: off; K >= 2: K trainings, each tested on one fold (RUN/fold-k/, RUN/cv.json, "
             "RUN/cv.txt; docs/metrics.md); logo: leave one group (eval.cv.group_by) out, one fold per group"},
     {"eval.cv.group_by", E, "none", .allowed = "none|incident|day", .aka = "groups,group",
