@@ -56,6 +56,24 @@ nrun=$(ls -d "$tmp"/n/*/*/ 2>/dev/null | head -1)
 check "node cv: cv.json with 3 rows" '[ "$(jq ".rows | length" "$nrun/cv.json")" = 3 ]'
 check "node cv: test sizes add up to the labelled nodes" '[ "$(jq "[.rows[].n_test] | add" "$nrun/cv.json")" = 200 ]'
 
+# ---- BERT lines (tiny fixture model), a kprca.lines file, incidents as groups ----
+M=$tmp/model
+mkdir -p "$M"
+cp "$SRC/tests/fixtures/bert/tiny/config.json" "$SRC/tests/fixtures/bert/tiny/model.safetensors" \
+  "$SRC/tests/fixtures/lines/vocab.txt" "$M/"
+"$BIN/kprca-prep" build --input "$SRC/tests/fixtures/lines/kernel.tsv" --kind lines --out "$tmp/lines.h5" > /dev/null 2>&1
+"$BIN/kprca-train" model.name=bert model.path="$M" data.path="$tmp/lines.h5" data.batch_size=8 data.max_seq_len=48 \
+  train.epochs=2 train.threads=1 train.progress=none device=cpu output.dir="$tmp/l" output.name=lines \
+  eval.cv.folds=3 eval.cv.group_by=incident > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "lines cv: exit 0 (got $rc)" '[ $rc -eq 0 ]' || sed 's/^/    /' "$tmp/err"
+lrun=$(ls -d "$tmp"/l/lines/*/ 2>/dev/null | head -1)
+check "lines cv: every line tested once" '[ "$(jq "[.rows[].n_test] | add" "$lrun/cv.json")" = 128 ]'
+for k in 1 2 3; do # the line trainer's metrics.json adds members (binary f1): compare the row's members
+  check "lines fold-$k: cv.json row equals metrics.json test" \
+    'jq -e --slurpfile m "$lrun/fold-$k/metrics.json" ".rows[$((k - 1))].test | to_entries | all(.value == \$m[0].test[.key])" "$lrun/cv.json" > /dev/null'
+done
+
 # ---- bad values: one line, exit 2, nothing left ----
 bad() {
   local name=$1 want=$2
