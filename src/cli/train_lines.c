@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/train.h"
+#include "kprca/report_html.h"
 #include "kprca/checkpoint.h"
 #include "kprca/line_trainer.h"
 #include "kprca/progress.h"
@@ -172,6 +173,8 @@ int train_lines_run(const kp_config *cfg, const train_cli *cli) {
       fprintf(stderr, "kprca-train: %s\n", kp_last_error());
       rc = 1;
     } else {
+      if (kp_report_html_write(run) != KP_OK) /* the run itself is complete: a warning */
+        fprintf(stderr, "kprca-train: warning: report.html not written: %s\n", kp_last_error());
       printf("\nrun directory: %s (best epoch %d of %d, %.2fs training, %.3f s per optimizer step)\n", run,
              res.best_epoch, res.epochs_run, res.train_time_s, kp_line_trainer_step_time(t));
     }

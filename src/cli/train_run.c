@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/train.h"
+#include "kprca/report_html.h"
 #include "kprca/checkpoint.h"
 #include "kprca/progress.h"
 #include "kprca/rundir.h"
@@ -199,6 +200,8 @@ int train_run(const kp_config *cfg, const train_cli *cli) {
       fprintf(stderr, "kprca-train: %s\n", kp_last_error());
       rc = 1;
     } else {
+      if (kp_report_html_write(run) != KP_OK) /* the run itself is complete: a warning */
+        fprintf(stderr, "kprca-train: warning: report.html not written: %s\n", kp_last_error());
       printf("\nrun directory: %s (best epoch %d of %d, %.2fs training)\n", run, res.best_epoch, res.epochs_run,
              res.train_time_s);
     }

@@ -11,6 +11,7 @@
 #include "kprca/elementwise.h"
 #include "kprca/progress.h"
 #include "kprca/split.h"
+#include "kprca/epoch_log.h"
 #include "kprca/train_report.h"
 #include "train/lines_internal.h"
 
@@ -97,14 +98,6 @@ static kp_status evaluate_epoch(kp_line_trainer *t, kp_split_eval *v, kp_epoch_l
   return KP_OK;
 }
 
-static kp_status append_line(FILE *f, const kp_epoch_log *e, const kp_config *cfg) {
-  char *line = kp_epoch_log_json(e, cfg);
-  if (!line) return kp_fail(KP_ERR_NOMEM, "metrics.jsonl: out of memory");
-  int bad = fprintf(f, "%s\n", line) < 0 || fflush(f) != 0;
-  free(line);
-  return bad ? kp_fail(KP_ERR_IO, "metrics.jsonl: write failed: %s", strerror(errno)) : KP_OK;
-}
-
 static kp_status final_files(kp_line_trainer *t, const kp_fit_opts *o, bool final, kp_fit_result *r) {
   if (!o->run_dir) return KP_OK;
   KP_TRY(kp_lines_checkpoint_run(t, o->run_dir, final, r->last_checkpoint, sizeof r->last_checkpoint));
@@ -115,13 +108,8 @@ kp_status kp_line_trainer_fit(kp_line_trainer *t, const kp_fit_opts *opts, kp_fi
   kp_fit_opts none = {0};
   const kp_fit_opts *o = opts ? opts : &none;
   memset(r, 0, sizeof *r);
-  FILE *jsonl = NULL;
-  if (o->run_dir) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/metrics.jsonl", o->run_dir);
-    jsonl = fopen(path, "a");
-    if (!jsonl) return kp_fail(KP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  }
+  kp_epoch_sink sink;
+  KP_TRY(kp_epoch_sink_open(&sink, o->run_dir));
   if (o->progress) o->progress->first_epoch = t->epoch + 1;
   t->step_time_sum = 0.0;
   t->step_count = 0;
@@ -150,7 +138,7 @@ kp_status kp_line_trainer_fit(kp_line_trainer *t, const kp_fit_opts *opts, kp_fi
     log.best_epoch = t->best_epoch;
     log.time_s = now_s() - e0;
     log.items_per_s = train_s > 0 ? (double)items / train_s : 0.0;
-    if (jsonl && (s = append_line(jsonl, &log, t->cfg)) != KP_OK) break;
+    if ((s = kp_epoch_sink_write(&sink, &log, t->cfg)) != KP_OK) break;
     if (o->progress) kp_progress_epoch(o->progress, &log);
     int every = o->run_dir ? (int)kp_config_int(t->cfg, "output.checkpoint_every") : 0;
     if (every > 0 && t->epoch % every == 0 && t->epoch < t->epochs && !stop_early)
@@ -163,7 +151,8 @@ kp_status kp_line_trainer_fit(kp_line_trainer *t, const kp_fit_opts *opts, kp_fi
   }
   kp_split_eval_free(&val);
   if (o->progress) kp_progress_end(o->progress);
-  if (jsonl) fclose(jsonl);
+  kp_status sc = kp_epoch_sink_close(&sink);
+  if (s == KP_OK) s = sc;
   r->train_time_s = now_s() - t0;
   if (s != KP_OK) return s;
   r->epochs_run = t->epoch;

@@ -12,6 +12,7 @@
 #include "kprca/elementwise.h"
 #include "kprca/progress.h"
 #include "kprca/split.h"
+#include "kprca/epoch_log.h"
 #include "kprca/train_report.h"
 #include "train/trainer_internal.h"
 
@@ -149,14 +150,6 @@ static kp_status evaluate_epoch(kp_trainer *t, kp_split_eval *v, kp_epoch_log *l
   return KP_OK;
 }
 
-static kp_status append_line(FILE *f, const kp_epoch_log *e, const kp_config *cfg) {
-  char *line = kp_epoch_log_json(e, cfg);
-  if (!line) return kp_fail(KP_ERR_NOMEM, "metrics.jsonl: out of memory");
-  int bad = fprintf(f, "%s\n", line) < 0 || fflush(f) != 0;
-  free(line);
-  return bad ? kp_fail(KP_ERR_IO, "metrics.jsonl: write failed: %s", strerror(errno)) : KP_OK;
-}
-
 /* Checkpoints at the end of fit: the state (or the final weights) and best.h5. */
 static kp_status final_files(kp_trainer *t, const kp_fit_opts *o, bool final, kp_fit_result *r) {
   if (!o->run_dir) return KP_OK;
@@ -168,13 +161,8 @@ kp_status kp_trainer_fit(kp_trainer *t, const kp_fit_opts *opts, kp_fit_result *
   kp_fit_opts none = {0};
   const kp_fit_opts *o = opts ? opts : &none;
   memset(r, 0, sizeof *r);
-  FILE *jsonl = NULL;
-  if (o->run_dir) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/metrics.jsonl", o->run_dir);
-    jsonl = fopen(path, "a");
-    if (!jsonl) return kp_fail(KP_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-  }
+  kp_epoch_sink sink;
+  KP_TRY(kp_epoch_sink_open(&sink, o->run_dir));
   if (o->progress) o->progress->first_epoch = t->epoch + 1;
   double t0 = now_s();
   kp_status s = KP_OK;
@@ -199,7 +187,7 @@ kp_status kp_trainer_fit(kp_trainer *t, const kp_fit_opts *opts, kp_fit_result *
     log.best_epoch = t->best_epoch;
     log.time_s = now_s() - e0;
     log.items_per_s = train_s > 0 ? (double)items / train_s : 0.0;
-    if (jsonl && (s = append_line(jsonl, &log, t->cfg)) != KP_OK) break;
+    if ((s = kp_epoch_sink_write(&sink, &log, t->cfg)) != KP_OK) break;
     if (o->progress) kp_progress_epoch(o->progress, &log);
     int every = o->run_dir ? (int)kp_config_int(t->cfg, "output.checkpoint_every") : 0;
     if (every > 0 && t->epoch % every == 0 && t->epoch < t->epochs && !stop_early)
@@ -212,7 +200,8 @@ kp_status kp_trainer_fit(kp_trainer *t, const kp_fit_opts *opts, kp_fit_result *
   }
   kp_split_eval_free(&val);
   if (o->progress) kp_progress_end(o->progress);
-  if (jsonl) fclose(jsonl);
+  kp_status sc = kp_epoch_sink_close(&sink);
+  if (s == KP_OK) s = sc;
   r->train_time_s = now_s() - t0;
   if (s != KP_OK) return s;
   if (was_finished) { /* a finished run was loaded: nothing to train, nothing to write */
