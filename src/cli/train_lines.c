@@ -14,9 +14,6 @@
 #include "kprca/progress.h"
 #include "kprca/rundir.h"
 
-/* Declared in cli/train.h once kprca-train dispatches to it. */
-int train_lines_run(const kp_config *cfg, const train_cli *cli);
-
 static volatile sig_atomic_t lines_stop = 0;
 
 static void on_sigint(int sig) {
