@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End to end: scripts/bench/suite.sh --quick --only loghub --write on a copy of docs/results.md
+# (args: BIN_DIR SOURCE_DIR): the loghub table is regenerated between its markers with the nine systems,
+# GA at least the published figure, the text outside the markers is unchanged; the settings file agrees
+# with tests/unit/test_loghub_ga.cc; bad usage exits 2 with one line; a file without the markers is left
+# as it was. Skips (passes) when ../shared/data/loghub is missing.
+set -u
+BIN=$(cd "$1" && pwd)
+SRC=$2
+fail=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+if [ ! -d "$SRC/../shared/data/loghub" ]; then
+  echo "skipped: no loghub samples at $SRC/../shared/data/loghub"
+  exit 0
+fi
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+S="$SRC/scripts/bench/suite.sh"
+cp "$SRC/docs/results.md" "$tmp/results.md"
+# outside(FILE): the file with every generated region emptied
+outside() { sed '/<!-- [a-z-]*:begin -->/,/<!-- [a-z-]*:end -->/{/<!--/!d}' "$1"; }
+outside "$tmp/results.md" > "$tmp/before"
+
+bash "$S" --quick --only loghub --write --results "$tmp/results.md" --bin "$BIN" > "$tmp/out" 2> "$tmp/err"; rc=$?
+check "suite.sh --quick --only loghub --write exits 0" '[ $rc -eq 0 ] || { cat "$tmp/err"; false; }'
+sed -n '/<!-- loghub-table:begin -->/,/<!-- loghub-table:end -->/p' "$tmp/results.md" > "$tmp/region"
+check "nine system rows in the region" '[ "$(grep -cE "^\| (HDFS|Apache|HPC|Linux|OpenSSH|Zookeeper|Proxifier|OpenStack|HealthApp) \|" "$tmp/region")" -eq 9 ]'
+check "GA >= published on every row" 'awk -F" *\\| *" "/^\\| [A-Z]/ && \$2 != \"System\" { if (\$5 + 1e-9 < \$6) bad = 1; n++ } END { exit bad || n != 9 }" "$tmp/region"'
+check "HDFS row: GA 0.9975, 14 truth and 16 kprca templates" 'grep -q "^| HDFS | 0.5 | 4 | 0.9975 | 0.9975 | = | .* | 14 | 16 | " "$tmp/region"'
+check "region states machine, commit, date and command" 'grep -q "Measured [0-9-]* on .* CPUs, .*commit .*suite.sh --quick --only loghub" "$tmp/region"'
+check "printed table equals the written one" 'grep -q "^| OpenStack | 0.5 | 5 | 0.7325" "$tmp/out"'
+check "text outside the markers unchanged" 'outside "$tmp/results.md" | cmp -s - "$tmp/before"'
+check "other generated regions untouched" 'diff <(sed -n "/cora-table:begin/,/kernel-panic-confusion:end/p" "$SRC/docs/results.md") <(sed -n "/cora-table:begin/,/kernel-panic-confusion:end/p" "$tmp/results.md") > /dev/null'
+cp "$tmp/results.md" "$tmp/first.md"
+bash "$S" --quick --only loghub --write --results "$tmp/results.md" --bin "$BIN" > /dev/null 2>&1
+check "a second run changes only the parse times" 'diff <(sed "s/| [0-9.]* |$/|/" "$tmp/first.md") <(sed "s/| [0-9.]* |$/|/" "$tmp/results.md") > /dev/null'
+
+# the settings file and the unit test's table name the same settings
+python3 - "$SRC/scripts/bench/loghub_settings.tsv" "$SRC/tests/unit/test_loghub_ga.cc" > "$tmp/cmp" 2>&1 <<'EOF'
+import re, sys
+tsv = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.strip() and not l.startswith("#")]
+src = open(sys.argv[2]).read()
+unc = lambda s: s.encode().decode("unicode_escape")
+block = src[src.index("SYSTEMS = {"):]
+block = block[:block.index("};")]
+test = []
+for chunk in re.split(r'\n\s*\{(?="[A-Z]\w*", )', block)[1:]:
+    strs = [unc(x) for x in re.findall(r'"((?:[^"\\]|\\.)*)"', chunk)]
+    sim, depth, ga = re.search(r',\s*([\d.]+),\s*(\d+),\s*([\d.]+)\}', chunk).groups()
+    test.append([strs[0], sim, depth, ga] + strs[1:])
+norm = lambda r: [r[0], float(r[1]), int(r[2]), float(r[3])] + r[4:]
+if len(tsv) != 9 or [norm(r) for r in tsv] != [norm(r) for r in test]:
+    print("differ:", tsv, test); sys.exit(1)
+EOF
+check "loghub_settings.tsv equals test_loghub_ga.cc's settings" '[ $? -eq 0 ] || { cat "$tmp/cmp"; false; }'
+
+# bad usage: one line, exit 2, file untouched
+cp "$tmp/results.md" "$tmp/keep.md"
+bash "$S" --only bogus --bin "$BIN" > /dev/null 2> "$tmp/e"; rc=$?
+check "unknown --only name exits 2 with one line" '[ $rc -eq 2 ] && [ $(wc -l < "$tmp/e") -eq 1 ] && grep -q "suite.sh: unknown name .bogus." "$tmp/e"'
+bash "$S" --quick --only loghub --bin "$tmp/nobin" > /dev/null 2> "$tmp/e"; rc=$?
+check "missing binaries exit 2 with one line" '[ $rc -eq 2 ] && [ $(wc -l < "$tmp/e") -eq 1 ]'
+grep -v "loghub-table:" "$tmp/results.md" > "$tmp/nomark.md"
+cp "$tmp/nomark.md" "$tmp/nomark.orig"
+bash "$S" --quick --only loghub --write --results "$tmp/nomark.md" --bin "$BIN" > /dev/null 2> "$tmp/e"; rc=$?
+check "file without the markers: exit 1, names the markers, file unchanged" '[ $rc -eq 1 ] && grep -q "no .<!-- loghub-table:begin -->" "$tmp/e" && cmp -s "$tmp/nomark.md" "$tmp/nomark.orig"'
+check "no temporary files left beside the results" '[ -z "$(ls "$tmp" | grep "\.tmp")" ]'
+exit $fail
