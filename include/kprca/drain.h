@@ -69,6 +69,11 @@ kp_status kp_drain_save(const kp_drain *d, const char *path, const char *const *
  * the file and the problem. */
 kp_status kp_drain_load(const char *path, kp_drain **out, char ***masks, size_t *nmasks);
 void kp_drain_free_masks(char **masks, size_t nmasks);
+/** The state kp_drain_save writes, as a new malloc'd JSON text in *json (for storing inside another file). */
+kp_status kp_drain_to_json(const kp_drain *d, const char *const *masks, size_t nmasks, char **json);
+/** Reads a state from len bytes of JSON text as kp_drain_load does; name is used in messages. */
+kp_status kp_drain_from_json(const char *json, size_t len, const char *name, kp_drain **out, char ***masks,
+                             size_t *nmasks);
 
 #ifdef __cplusplus
 }

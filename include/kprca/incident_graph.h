@@ -30,12 +30,28 @@ typedef struct kp_incident_graph_options {
   uint64_t seed;         /* graph_split seed */
 } kp_incident_graph_options;
 
+/* What the builder keeps so that a new incident is featurised as its own incidents were (the file's
+ * builder/ group, docs/datasets.md). A line's template is the one its message (the masked line Drain
+ * saw) became; a message the corpus never had goes to the Drain cluster it matches, else to a new
+ * template mined from the incident's unseen messages. */
+typedef struct kp_incident_builder_state {
+  double window_s;            /* the window of the build */
+  int32_t features;           /* width of x's template block */
+  char *drain_json;           /* the final Drain state (kp_drain_to_json; its masks list the masking passes) */
+  kp_strings messages;        /* every distinct message of the windows, in order of first appearance */
+  int32_t *message_template;  /* [messages.n] the template index the message's lines got */
+  int32_t *cluster_template;  /* [nclusters] the template of Drain cluster c's final text, -1 when no line has it */
+  int64_t nclusters;
+  float *idf;                 /* [features] the TF-IDF idf weights; NULL with encoder features */
+} kp_incident_builder_state;
+
 typedef struct kp_incident_graphs {
   kp_graph_data g;        /* task graph: graph g is incident g of labels.csv */
   kp_strings templates;   /* the templates used by some node, in order of first use */
   int32_t *node_template; /* [N] the node's template, an index into templates */
   int64_t lines;          /* log lines that went into the graphs */
   char *feature_source;   /* "encoder: <model>" when built with an encoder, else NULL (TF-IDF) */
+  kp_incident_builder_state state; /* saved as builder/ */
 } kp_incident_graphs;
 
 /* Masked before the default kernel masks: a run of 8 or more hex byte tokens (the "Code:" line of an
@@ -50,11 +66,43 @@ kp_incident_graph_options kp_incident_graph_defaults(void);
  *  with its message. out is released with kp_incident_graphs_free. */
 kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_graph_options *o,
                                    kp_incident_graphs *out);
-/** Writes the graph dataset plus `templates` (vlen str), `node_template` (int32) and the root attributes
- *  text_features (width of the template block) and node_features ("tfidf" or "encoder: <model>"). */
+/** Writes the graph dataset plus `templates` (vlen str), `node_template` (int32), the root attributes
+ *  text_features (width of the template block) and node_features ("tfidf" or "encoder: <model>"), and the
+ *  builder/ group (ig->state). */
 kp_status kp_incident_graphs_save(const char *path, const kp_incident_graphs *ig);
 /** Frees everything and clears ig; NULL is fine. */
 void kp_incident_graphs_free(kp_incident_graphs *ig);
+
+/* ---- New incidents, featurised as the builder featurised its corpus (incident_featurize.c) ---- */
+typedef struct kp_incident_featurizer kp_incident_featurizer;
+
+typedef struct kp_incident_featurize_info {
+  int64_t lines;         /* window lines that went into the graph */
+  int64_t unseen_lines;  /* of which the corpus never had the message */
+  int64_t new_templates; /* nodes whose template the corpus does not have (unseen messages no cluster took) */
+} kp_incident_featurize_info;
+
+/** Reads the builder/ group, templates and label names of an incident-graphs file written by
+ *  kp_incident_graphs_save; KP_ERR_FORMAT naming the file when it has none (built before builder/ existed:
+ *  rebuild it) or when its node features came from an encoder (not supported). */
+kp_status kp_incident_featurizer_open(const char *path, kp_incident_featurizer **out);
+/** Frees f; NULL is fine. */
+void kp_incident_featurizer_free(kp_incident_featurizer *f);
+/** The dataset's class names. */
+const kp_strings *kp_incident_featurizer_labels(const kp_incident_featurizer *f);
+/** The file's window_s, feature width (x has features + KP_INCIDENT_GRAPH_EXTRA columns) and Drain parameters. */
+void kp_incident_featurizer_describe(const kp_incident_featurizer *f, double *window_s, int32_t *features,
+                                     kp_drain_params *drain);
+/** One graph (task graph, num_graphs 1) of incident l with exactly the builder's window, templates, node order,
+ *  features and edges: an incident of the corpus gives its row of the file bit for bit. graph_y is the
+ *  incident's label when l came from an incident directory, else -1; node_flag from l->root. info may be NULL.
+ *  Release g with kp_graph_data_free. */
+kp_status kp_incident_featurize(kp_incident_featurizer *f, const kp_incident_log *l, kp_graph_data *g,
+                                kp_incident_featurize_info *info);
+/** Reads a raw log file as one incident (no labels.csv): no root-cause lines; the panic line is the last line
+ *  whose message begins with "Kernel panic - not syncing", else none (the times then refer to the last line
+ *  with a time, as for an incident without panic_line). Release with kp_incident_log_clear. */
+kp_status kp_incident_log_from_file(const char *path, const kp_klog_options *opts, kp_incident_log *out);
 
 #ifdef __cplusplus
 }

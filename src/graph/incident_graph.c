@@ -1,11 +1,14 @@
 /* Incident event graphs: pass 1 mines the window lines of every incident with Drain (after the
- * default kernel masks) and keeps a compact record per line; pass 2 turns clusters into templates
- * and their hashed TF-IDF rows (idf over incidents); pass 3 assembles nodes, features, succession
- * edges, labels and the split. */
+ * default kernel masks) and keeps a compact record per line; pass 2 gives each distinct message the
+ * template of the cluster its last occurrence joined, and turns templates into hashed TF-IDF rows
+ * (idf over incidents); pass 3 assembles nodes, features, succession edges, labels and the split.
+ * What pass 2 decides is kept (builder state) so that incident_featurize.c repeats it for new logs. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kprca/incident_graph.h"
+#include "data/strtab.h"
+#include "graph/incident_graph_internal.h"
 #include "kprca/incident_window.h"
 #include "kprca/mask.h"
 #include "kprca/split.h"
@@ -38,27 +41,17 @@ void kp_incident_graphs_free(kp_incident_graphs *ig) {
   kp_strings_free(&ig->templates);
   free(ig->node_template);
   free(ig->feature_source);
+  kp_incident_builder_state *st = &ig->state;
+  free(st->drain_json);
+  kp_strings_free(&st->messages);
+  free(st->message_template), free(st->cluster_template), free(st->idf);
   memset(ig, 0, sizeof *ig);
 }
 
-/* One window line. */
-typedef struct wline {
-  int32_t cluster; /* Drain cluster, then template index */
-  float rel;       /* seconds relative to the panic line */
-  int8_t level;    /* syslog severity, -1 unknown */
-  uint8_t head, cont, root;
-} wline;
-
-typedef struct mined {
-  wline *l;
-  int64_t n, cap;
-  int64_t *off; /* [G+1] incident i owns lines off[i] .. off[i+1]-1 */
-} mined;
-
-static kp_status push_line(mined *m, wline w) {
+kp_status ig_push(ig_lines *m, ig_line w) {
   if (m->n == m->cap) {
     int64_t c = m->cap ? 2 * m->cap : 1 << 16;
-    wline *p = realloc(m->l, sizeof *p * (size_t)c);
+    ig_line *p = realloc(m->l, sizeof *p * (size_t)c);
     if (!p) return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for %lld lines", (long long)c);
     m->l = p, m->cap = c;
   }
@@ -86,53 +79,82 @@ static size_t collapse_params(char *m, size_t len) {
   return o;
 }
 
-/* Masks msg, joins parameter runs and mines the result; *cluster receives its Drain cluster. */
-static kp_status mine_msg(kp_masker *mask, kp_drain *drain, const char *msg, size_t len, int32_t *cluster,
-                          char **buf, size_t *cap) {
+kp_status ig_message(kp_masker *mask, const char *msg, size_t len, char **buf, size_t *cap, size_t *n) {
   const char *m;
-  size_t n;
-  bool created;
-  KP_TRY(kp_masker_apply(mask, msg, len, &m, &n));
-  if (n + 1 > *cap) {
-    char *p = realloc(*buf, n + 1);
+  KP_TRY(kp_masker_apply(mask, msg, len, &m, n));
+  if (*n + 1 > *cap) {
+    char *p = realloc(*buf, *n + 1);
     if (!p) return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
-    *buf = p, *cap = n + 1;
+    *buf = p, *cap = *n + 1;
   }
-  memcpy(*buf, m, n + 1);
-  n = collapse_params(*buf, n);
-  return kp_drain_add(drain, *buf, n, cluster, &created);
+  memcpy(*buf, m, *n + 1);
+  *n = collapse_params(*buf, *n);
+  return KP_OK;
 }
 
-/* Pass 1: the window lines of incident i through the masks and Drain. */
-static kp_status mine_incident(const kp_incident_dir *d, int64_t i, const kp_incident_graph_options *o,
-                               kp_masker *mask, kp_drain *drain, mined *m) {
+static ig_line line_of(const kp_incident_log *l, const kp_incident_times *t, int64_t k) {
+  const kp_klog_record *r = &l->log->rec[k];
+  ig_line w = {0, (float)t->rel[k], r->level, (r->flags & KP_KLOG_HEAD) != 0, (r->flags & KP_KLOG_CONT) != 0,
+               l->root ? l->root[k] : 0};
+  return w;
+}
+
+kp_status ig_window_lines(const kp_incident_log *l, const kp_incident_times *t, double window_s, ig_line_fn fn,
+                          void *ctx) {
+  int64_t kept = 0, last_event = -1;
+  for (int64_t k = 0; k < l->log->n; k++) {
+    const kp_klog_record *r = &l->log->rec[k];
+    if (!kp_incident_is_event(r) || r->msg_len == 0) continue;
+    last_event = k;
+    if (!kp_incident_in_window(t, k, window_s)) continue;
+    kept++;
+    kp_status s = fn(ctx, r, line_of(l, t, k));
+    if (s != KP_OK) return kp_fail_context(s, "%s:%lld", l->log->name, (long long)r->lineno);
+  }
+  if (kept == 0 && last_event >= 0) /* nothing in the window: keep the last line */
+    return fn(ctx, &l->log->rec[last_event], line_of(l, t, last_event));
+  return KP_OK;
+}
+
+/* Pass 1: each window line's message is interned (line.cluster = message id) and mined; a message's
+ * cluster is that of its last occurrence. */
+typedef struct miner {
+  kp_masker *mask;
+  kp_drain *drain;
+  kp_strtab msgs;
+  int32_t *msg_cluster; /* [msgs.n] */
+  int64_t cap_mc;
+  char *buf;
+  size_t cap;
+  ig_lines *m;
+} miner;
+
+static kp_status mine_line(void *ctx, const kp_klog_record *r, ig_line w) {
+  miner *mi = ctx;
+  size_t n;
+  int32_t cluster;
+  bool created;
+  KP_TRY(ig_message(mi->mask, r->msg, r->msg_len, &mi->buf, &mi->cap, &n));
+  int32_t id = kp_strtab_intern(&mi->msgs, mi->buf, n);
+  if (id < 0) return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for messages");
+  if (id >= mi->cap_mc) {
+    int64_t c = mi->cap_mc ? 2 * mi->cap_mc : 1 << 12;
+    int32_t *p = realloc(mi->msg_cluster, sizeof *p * (size_t)c);
+    if (!p) return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for messages");
+    mi->msg_cluster = p, mi->cap_mc = c;
+  }
+  KP_TRY(kp_drain_add(mi->drain, mi->buf, n, &cluster, &created));
+  mi->msg_cluster[id] = cluster;
+  w.cluster = id;
+  return ig_push(mi->m, w);
+}
+
+static kp_status mine_incident(const kp_incident_dir *d, int64_t i, const kp_incident_graph_options *o, miner *mi) {
   kp_incident_log l;
   kp_incident_times t;
   KP_TRY(kp_incident_load_timed(d, i, &l, &t));
-  kp_status s = KP_OK;
-  int64_t before = m->n, last_event = -1;
-  char *buf = NULL;
-  size_t cap = 0;
-  for (int64_t k = 0; k < l.log->n && s == KP_OK; k++) {
-    const kp_klog_record *r = &l.log->rec[k];
-    if (!kp_incident_is_event(r) || r->msg_len == 0) continue;
-    last_event = k;
-    if (!kp_incident_in_window(&t, k, o->window_s)) continue;
-    wline w = {0, (float)t.rel[k], r->level, (r->flags & KP_KLOG_HEAD) != 0, (r->flags & KP_KLOG_CONT) != 0,
-               l.root[k]};
-    s = mine_msg(mask, drain, r->msg, r->msg_len, &w.cluster, &buf, &cap);
-    if (s == KP_OK) s = push_line(m, w);
-    if (s != KP_OK) s = kp_fail_context(s, "%s:%lld", l.log->name, (long long)r->lineno);
-  }
-  if (s == KP_OK && m->n == before && last_event >= 0) { /* nothing in the window: keep the last line */
-    const kp_klog_record *r = &l.log->rec[last_event];
-    wline w = {0, (float)t.rel[last_event], r->level, (r->flags & KP_KLOG_HEAD) != 0,
-               (r->flags & KP_KLOG_CONT) != 0, l.root[last_event]};
-    s = mine_msg(mask, drain, r->msg, r->msg_len, &w.cluster, &buf, &cap);
-    if (s == KP_OK) s = push_line(m, w);
-  }
-  free(buf);
-  m->off[i + 1] = m->n;
+  kp_status s = ig_window_lines(&l, &t, o->window_s, mine_line, mi);
+  mi->m->off[i + 1] = mi->m->n;
   kp_incident_times_free(&t);
   kp_incident_log_clear(&l);
   return s;
@@ -141,8 +163,8 @@ static kp_status mine_incident(const kp_incident_dir *d, int64_t i, const kp_inc
 /* Pass 2: clusters -> templates in order of first use (clusters with equal templates are one), and
  * the templates' rows: the encoder's sentence embeddings when there is one, else TF-IDF with idf over
  * incidents (an incident = the union of its templates). */
-static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_t F, kp_text_encoder *enc,
-                                    kp_strings *tpl, float **rows) {
+static kp_status templates_and_rows(kp_drain *drain, ig_lines *m, int64_t G, int32_t F, kp_text_encoder *enc,
+                                    kp_strings *tpl, float **rows, kp_incident_builder_state *st) {
   size_t nc = kp_drain_count(drain);
   int32_t *ev = malloc(sizeof *ev * (nc + 1)), *tid = malloc(sizeof *tid * (nc + 1));
   if (!ev || !tid) {
@@ -163,6 +185,10 @@ static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_
   for (size_t c = 0; c < nc && s == KP_OK; c++)
     if (tid[c] >= 0) text[tid[c]] = kp_drain_template(drain, c); /* valid: no add until the copy */
   if (s == KP_OK) s = kp_strings_copy(tpl, T, text);
+  st->nclusters = (int64_t)nc;
+  st->cluster_template = malloc(sizeof(int32_t) * (nc + 1));
+  if (s == KP_OK && !st->cluster_template) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  for (size_t c = 0; c < nc && s == KP_OK; c++) st->cluster_template[c] = tid[ev[c]];
   *rows = NULL;
   if (enc) { /* F == kp_text_encoder_dim(enc) */
     if (s == KP_OK) *rows = malloc(sizeof **rows * (size_t)(T ? T : 1) * (size_t)F);
@@ -193,6 +219,11 @@ static kp_status templates_and_rows(kp_drain *drain, mined *m, int64_t G, int32_
   }
   if (s == KP_OK) {
     kp_idf_weights(&idf, w);
+    st->idf = malloc(sizeof *w * (size_t)F);
+    if (st->idf) memcpy(st->idf, w, sizeof *w * (size_t)F);
+    else s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  }
+  if (s == KP_OK) {
     *rows = malloc(sizeof **rows * (size_t)(T ? T : 1) * (size_t)F);
     if (!*rows) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory for %d template rows", T);
   }
@@ -212,7 +243,7 @@ static int cmp_u64(const void *a, const void *b) {
 }
 
 /* Pass 3: nodes, features and edges of every graph. */
-static kp_status assemble(const mined *m, int64_t G, int32_t F, int32_t T, const float *rows, kp_incident_graphs *ig) {
+kp_status ig_assemble(const ig_lines *m, int64_t G, int32_t F, int32_t T, const float *rows, kp_incident_graphs *ig) {
   kp_graph_data *g = &ig->g;
   int64_t Fx = F + KP_INCIDENT_GRAPH_EXTRA;
   int32_t *local = malloc(sizeof *local * (size_t)(T ? T : 1));
@@ -255,7 +286,7 @@ static kp_status assemble(const mined *m, int64_t G, int32_t F, int32_t T, const
   for (int64_t gi = 0; gi < G && s == KP_OK; gi++) {
     int64_t a = m->off[gi], b = m->off[gi + 1], base = g->graph_ptr[gi], k = 0;
     for (int64_t j = a; j < b; j++) {
-      const wline *w = &m->l[j];
+      const ig_line *w = &m->l[j];
       int32_t v = local[w->cluster];
       if (v < 0) v = local[w->cluster] = (int32_t)k++, ig->node_template[base + v] = w->cluster;
       float *x = g->x + (size_t)(base + v) * (size_t)Fx + F;
@@ -304,6 +335,31 @@ static kp_status assemble(const mined *m, int64_t G, int32_t F, int32_t T, const
   return s;
 }
 
+const char **ig_masks(size_t *n) {
+  size_t k = kp_mask_default_count();
+  const char **m = malloc(sizeof *m * (k + 1));
+  if (!m) return NULL;
+  m[0] = KP_HEX_BYTES_MASK;
+  for (size_t i = 0; i < k; i++) m[i + 1] = kp_mask_default_pattern(i);
+  *n = k + 1;
+  return m;
+}
+
+/* Pass 2 for the lines and the state: each message's template is its last cluster's; the messages and the
+ * final Drain state are kept. */
+static kp_status keep_state(miner *mi, ig_lines *m, const kp_incident_graph_options *o, kp_incident_builder_state *st) {
+  for (int64_t j = 0; j < m->n; j++) m->l[j].cluster = mi->msg_cluster[m->l[j].cluster];
+  st->window_s = o->window_s;
+  st->features = o->features;
+  size_t nm = 0;
+  const char **masks = ig_masks(&nm);
+  if (!masks) return kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+  kp_status s = kp_drain_to_json(mi->drain, masks, nm, &st->drain_json);
+  free(masks);
+  if (s == KP_OK) s = kp_strings_copy(&st->messages, mi->msgs.n, (const char *const *)mi->msgs.s);
+  return s;
+}
+
 kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_graph_options *opts,
                                    kp_incident_graphs *ig) {
   memset(ig, 0, sizeof *ig);
@@ -313,18 +369,26 @@ kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_g
   if (d->n < 1) return kp_fail(KP_ERR_INVALID, "%s: no incidents", d->dir);
   if (d->n > INT32_MAX) return kp_fail(KP_ERR_INVALID, "%s: more than 2^31 incidents", d->dir);
   int64_t G = d->n;
-  mined m;
+  ig_lines m;
   memset(&m, 0, sizeof m);
+  miner mi;
+  memset(&mi, 0, sizeof mi);
+  mi.m = &m;
   m.off = calloc((size_t)G + 1, sizeof *m.off);
-  kp_masker *mask = NULL;
-  kp_drain *drain = NULL;
   float *rows = NULL;
+  kp_incident_builder_state *st = &ig->state;
   kp_status s = m.off ? KP_OK : kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
-  if (s == KP_OK) s = kp_build_masker_new(&mask);
-  if (s == KP_OK) s = kp_drain_new(&o.drain, &drain);
-  for (int64_t i = 0; i < G && s == KP_OK; i++) s = mine_incident(d, i, &o, mask, drain, &m);
-  if (s == KP_OK) s = templates_and_rows(drain, &m, G, o.features, o.encoder, &ig->templates, &rows);
-  if (s == KP_OK) s = assemble(&m, G, o.features, (int32_t)ig->templates.n, rows, ig);
+  if (s == KP_OK) s = kp_build_masker_new(&mi.mask);
+  if (s == KP_OK) s = kp_drain_new(&o.drain, &mi.drain);
+  for (int64_t i = 0; i < G && s == KP_OK; i++) s = mine_incident(d, i, &o, &mi);
+  if (s == KP_OK) s = keep_state(&mi, &m, &o, st);
+  if (s == KP_OK) s = templates_and_rows(mi.drain, &m, G, o.features, o.encoder, &ig->templates, &rows, st);
+  if (s == KP_OK) {
+    st->message_template = malloc(sizeof(int32_t) * (size_t)(mi.msgs.n ? mi.msgs.n : 1));
+    if (!st->message_template) s = kp_fail(KP_ERR_NOMEM, "incident graphs: out of memory");
+    for (int32_t k = 0; k < mi.msgs.n && s == KP_OK; k++) st->message_template[k] = st->cluster_template[mi.msg_cluster[k]];
+  }
+  if (s == KP_OK) s = ig_assemble(&m, G, o.features, (int32_t)ig->templates.n, rows, ig);
   if (s == KP_OK) {
     kp_graph_data *g = &ig->g;
     ig->lines = m.n;
@@ -343,10 +407,27 @@ kp_status kp_incident_graphs_build(const kp_incident_dir *d, const kp_incident_g
     }
   }
   free(m.l), free(m.off), free(rows);
-  kp_masker_free(mask);
-  kp_drain_free(drain);
+  free(mi.msg_cluster), free(mi.buf);
+  kp_strtab_free(&mi.msgs);
+  kp_masker_free(mi.mask);
+  kp_drain_free(mi.drain);
   if (s != KP_OK) kp_incident_graphs_free(ig);
   return s;
+}
+
+/* The builder/ group (docs/datasets.md). */
+static kp_status save_state(kp_h5 *h, const kp_incident_builder_state *st) {
+  int64_t nm = st->messages.n, nc = st->nclusters, F = st->features;
+  double w = st->window_s;
+  KP_TRY(kp_h5_write_scalar(h, "builder/window_s", KP_H5_F64, &w));
+  KP_TRY(kp_h5_set_attr_int(h, "builder", "version", 1));
+  KP_TRY(kp_h5_set_attr_int(h, "builder", "features", st->features));
+  KP_TRY(kp_h5_write_text(h, "builder/drain_state", st->drain_json));
+  KP_TRY(kp_h5_write_strings(h, "builder/messages", nm, (const char *const *)st->messages.s));
+  KP_TRY(kp_h5_write(h, "builder/message_template", KP_H5_I32, 1, &nm, st->message_template));
+  KP_TRY(kp_h5_write(h, "builder/cluster_template", KP_H5_I32, 1, &nc, st->cluster_template));
+  if (st->idf) KP_TRY(kp_h5_write(h, "builder/idf", KP_H5_F32, 1, &F, st->idf));
+  return KP_OK;
 }
 
 kp_status kp_incident_graphs_save(const char *path, const kp_incident_graphs *ig) {
@@ -359,6 +440,7 @@ kp_status kp_incident_graphs_save(const char *path, const kp_incident_graphs *ig
   if (s == KP_OK) s = kp_h5_write(h, "node_template", KP_H5_I32, 1, &N, ig->node_template);
   if (s == KP_OK) s = kp_h5_set_attr_int(h, "/", "text_features", ig->g.num_features - KP_INCIDENT_GRAPH_EXTRA);
   if (s == KP_OK) s = kp_h5_set_attr_str(h, "/", "node_features", ig->feature_source ? ig->feature_source : "tfidf");
+  if (s == KP_OK && ig->state.drain_json) s = save_state(h, &ig->state);
   if (s != KP_OK) {
     kp_h5_abort(h);
     return s;

@@ -53,7 +53,9 @@ static kp_status write_atomic(const char *path, const char *text) {
   return KP_OK;
 }
 
-kp_status kp_drain_save(const kp_drain *d, const char *path, const char *const *masks, size_t nmasks) {
+kp_status kp_drain_to_json(const kp_drain *d, const char *const *masks, size_t nmasks, char **json) {
+  const char *path = "Drain state";
+  *json = NULL;
   cJSON *root = cJSON_CreateObject(), *p = cJSON_CreateObject(), *m = cJSON_CreateArray(), *cl = cJSON_CreateArray();
   bool ok = root && p && m && cl;
   if (ok) {
@@ -87,8 +89,16 @@ kp_status kp_drain_save(const kp_drain *d, const char *path, const char *const *
   char *text = ok ? cJSON_PrintUnformatted(root) : NULL;
   cJSON_Delete(root);
   if (!text) return kp_fail(KP_ERR_NOMEM, "%s: out of memory while writing the Drain state", path);
-  kp_status s = write_atomic(path, text);
+  *json = strdup(text);
   cJSON_free(text);
+  return *json ? KP_OK : kp_fail(KP_ERR_NOMEM, "%s: out of memory", path);
+}
+
+kp_status kp_drain_save(const kp_drain *d, const char *path, const char *const *masks, size_t nmasks) {
+  char *text;
+  KP_TRY(kp_drain_to_json(d, masks, nmasks, &text));
+  kp_status s = write_atomic(path, text);
+  free(text);
   return s;
 }
 
@@ -236,16 +246,23 @@ kp_status kp_drain_load(const char *path, kp_drain **out, char ***masks, size_t 
   }
   fclose(f);
   if (!buf) return kp_fail(KP_ERR_NOMEM, "%s: out of memory", path);
-  cJSON *root = cJSON_ParseWithLength(buf, n);
+  kp_status s = kp_drain_from_json(buf, n, path, out, masks, nmasks);
+  free(buf);
+  return s;
+}
+
+kp_status kp_drain_from_json(const char *json, size_t len, const char *name, kp_drain **out, char ***masks,
+                             size_t *nmasks) {
+  *out = NULL;
+  if (masks) *masks = NULL, *nmasks = 0;
+  cJSON *root = cJSON_ParseWithLength(json, len);
   if (!root) {
     const char *e = cJSON_GetErrorPtr();
     long line = 1;
-    for (const char *q = buf; e && q < e && q < buf + n; q++) line += *q == '\n';
-    free(buf);
-    return kp_fail(KP_ERR_FORMAT, "%s:%ld: not valid JSON", path, line);
+    for (const char *q = json; e && q < e && q < json + len; q++) line += *q == '\n';
+    return kp_fail(KP_ERR_FORMAT, "%s:%ld: not valid JSON", name, line);
   }
-  free(buf);
-  kp_status s = load_json(root, path, out, masks, nmasks);
+  kp_status s = load_json(root, name, out, masks, nmasks);
   cJSON_Delete(root);
   return s;
 }
