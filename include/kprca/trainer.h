@@ -121,6 +121,10 @@ kp_status kp_trainer_load_checkpoint(kp_trainer *t, const char *path, bool *fini
 /** Loads only the weights of a checkpoint (for evaluation). */
 kp_status kp_trainer_load_weights(kp_trainer *t, const char *path);
 
+/** Class probabilities probs [G, C] of every graph of d, a graph-classification dataset of the model's feature width
+ *  that need not be the trainer's (new incidents), with the current weights in evaluation mode (no dropout). */
+kp_status kp_trainer_predict_graphs(kp_trainer *t, const kp_graph_data *d, float *probs);
+
 /** Names of the splits: "train", "val", "test". */
 const char *kp_split_name(int split);
 

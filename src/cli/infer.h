@@ -12,6 +12,7 @@
 
 typedef struct infer_opts {
   const char *rules_path, *model_path, *device, *negative;
+  const char *graph_data; /* GNN incident model: the incident-graphs file (default: the checkpoint's data.path) */
   bool json, follow, incident, all, stats;
   int batch;            /* lines per model forward */
   int64_t cache_cap;    /* cached distinct texts (0: no cache) */
@@ -70,6 +71,12 @@ const char *infer_model_describe(const infer_model *m);
  *  batch at a time, each batch padded to its longest line. */
 kp_status infer_model_score(infer_model *m, int64_t n, const char *const *texts, int64_t batch, float *probs);
 void infer_model_close(infer_model *m);
+
+/* ---- GNN incident models (infer_gnn.c) ---- */
+/** *is_gnn: path is a kprca-train checkpoint (or run) of a GNN (any other path: false, errors left to the line model). */
+kp_status infer_gnn_probe(const char *model_path, bool *is_gnn);
+/** --incident with a GNN checkpoint: each input file is one incident graph, ranked by the model; exit code. */
+int infer_gnn_run(const infer_opts *o, int nin, char **inputs);
 
 /* ---- the pipeline (infer_run.c) ---- */
 /** Scores the inputs; returns the exit code (0 ok, 1 runtime failure, 2 bad input). */

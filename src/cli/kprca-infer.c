@@ -12,6 +12,9 @@ static void usage(FILE *f) {
           "  --rules FILE        YAML rules tried first (configs/rules/kernel-panic.yaml); the first match decides\n"
           "  --model PATH        kprca-train run dir / checkpoints dir / checkpoint file of a bert line model,\n"
           "                      or a Hugging Face BERT directory with a classification head\n"
+          "                      or a kprca-train run of a GNN incident model (with --incident)\n"
+          "  --graph-data FILE   GNN model: the incident-graphs file whose builder state featurises new incidents\n"
+          "                      (default: the checkpoint's data.path)\n"
           "  -f, --follow        keep reading as the files grow (tail -F: truncation, rotation); Ctrl-C ends\n"
           "  --json              JSON Lines: source, lineno, time, uptime, text, label, score, by\n"
           "  --all               print every line, not only the flagged ones\n"
@@ -77,6 +80,8 @@ int main(int argc, char **argv) {
       NEED(); o.rules_path = argv[i];
     } else if (!strcmp(a, "--model")) {
       NEED(); o.model_path = argv[i];
+    } else if (!strcmp(a, "--graph-data")) {
+      NEED(); o.graph_data = argv[i];
     } else if (!strcmp(a, "-f") || !strcmp(a, "--follow")) {
       o.follow = true;
     } else if (!strcmp(a, "--json")) {
@@ -134,7 +139,10 @@ int main(int argc, char **argv) {
   int stdin_uses = 0;
   for (int i = 0; i < nin; i++) stdin_uses += !strcmp(inputs[i], "-");
   if (stdin_uses > 1) return bad("standard input ('-') given more than once", NULL);
-  int rc = infer_run(&o, nin, inputs);
+  bool gnn = false;
+  if (o.model_path) infer_gnn_probe(o.model_path, &gnn);
+  if (o.graph_data && !gnn) return bad("--graph-data goes with a GNN incident model (--model RUN of gcn/sage/gat)", NULL);
+  int rc = gnn ? infer_gnn_run(&o, nin, inputs) : infer_run(&o, nin, inputs);
   free(inputs);
   return rc;
 }
