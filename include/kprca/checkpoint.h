@@ -58,8 +58,9 @@ void kp_ckpt_close(kp_ckpt *c);
 
 /** Atomically points dir/latest at file (a name inside dir). */
 kp_status kp_ckpt_set_latest(const char *dir, const char *file);
-/** Resolves what a user passes (a checkpoint file, a checkpoints/ folder, or a run directory holding
- *  checkpoints/) to a checkpoint file path via the latest pointer; errors say what was looked for. */
+/** Resolves what a user passes (a checkpoint file, a checkpoints/ folder, a run directory holding checkpoints/, or
+ *  a folder of runs such as experiments/gat, meaning its newest run) to a checkpoint file path via the latest
+ *  pointer; errors say what was looked for. */
 kp_status kp_ckpt_resolve(const char *path, char *out, size_t n);
 /** Removes the oldest files matching prefix*.h5 in dir so that at most keep remain (keep 0: remove none);
  *  files named in protect (NULL-terminated, may be NULL) and the latest target are never removed. */

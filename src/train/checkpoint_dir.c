@@ -130,6 +130,23 @@ static kp_status follow_latest(const char *dir, char *out, size_t n) {
   return KP_OK;
 }
 
+/* The newest run (greatest name: run directories are named by timestamp) among dir's subfolders that holds
+ * checkpoints/latest, written as DIR/RUN/checkpoints into out; false when there is none. */
+static bool newest_run(const char *dir, char *out, size_t n) {
+  DIR *d = opendir(dir);
+  if (!d) return false;
+  char best[1024] = "";
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' || strlen(e->d_name) >= sizeof best) continue;
+    char p[4096];
+    if ((size_t)snprintf(p, sizeof p, "%s/%s/checkpoints/%s", dir, e->d_name, LATEST) >= sizeof p) continue;
+    if (access(p, F_OK) == 0 && strcmp(e->d_name, best) > 0) snprintf(best, sizeof best, "%s", e->d_name);
+  }
+  closedir(d);
+  return best[0] && (size_t)snprintf(out, n, "%s/%s/checkpoints", dir, best) < n;
+}
+
 kp_status kp_ckpt_resolve(const char *path, char *out, size_t n) {
   struct stat st;
   if (stat(path, &st) != 0)
@@ -164,8 +181,12 @@ kp_status kp_ckpt_resolve(const char *path, char *out, size_t n) {
       s = follow_latest(sub, out, n);
     free(sub_latest);
   } else {
-    s = kp_fail(KP_ERR_IO, "%s: no checkpoint: looked for %s/%s and %s/checkpoints/%s", path, path, LATEST, path,
-                LATEST);
+    char runs[4096];
+    if (newest_run(path, runs, sizeof runs))
+      s = follow_latest(runs, out, n); /* a folder of runs (output.dir/NAME): its newest run */
+    else
+      s = kp_fail(KP_ERR_IO, "%s: no checkpoint: looked for %s/%s, %s/checkpoints/%s and RUN/checkpoints/%s in its "
+                  "subfolders", path, path, LATEST, path, LATEST, LATEST);
   }
   free(sub);
   return s;

@@ -384,6 +384,26 @@ TEST(Checkpoint, LatestPointerAndResolve) {
   EXPECT_EQ(std::string(out), ck + "/epoch-000001.h5");
 }
 
+TEST(Checkpoint, ResolveAFolderOfRunsTakesItsNewestRun) {
+  TmpDir dir;  // output.dir/NAME holding timestamped runs
+  char out[4096];
+  EXPECT_EQ(kp_ckpt_resolve(dir.path.c_str(), out, sizeof out), KP_ERR_IO);
+  EXPECT_TRUE(msg_has({"RUN/checkpoints/latest in its subfolders"}));
+  Table a(kGat);
+  for (const char *run : {"20261125-100000", "20261125-120000", "20261125-110000"}) {
+    std::string ck = dir / run;
+    ASSERT_EQ(mkdir(ck.c_str(), 0777), 0);
+    ck += "/checkpoints";
+    ASSERT_EQ(mkdir(ck.c_str(), 0777), 0);
+    write_ckpt(ck + "/epoch-000001.h5", a);
+    KP_ASSERT_OK(kp_ckpt_set_latest(ck.c_str(), "epoch-000001.h5"));
+  }
+  std::string newest = dir / "20261125-130000";  // newer, but without a checkpoint: skipped
+  ASSERT_EQ(mkdir(newest.c_str(), 0777), 0);
+  KP_ASSERT_OK(kp_ckpt_resolve(dir.path.c_str(), out, sizeof out));
+  EXPECT_EQ(std::string(out), dir / "20261125-120000/checkpoints/epoch-000001.h5");
+}
+
 TEST(Checkpoint, PruneKeepsNewestProtectedAndLatest) {
   TmpDir dir;
   std::string ck = dir.path;
