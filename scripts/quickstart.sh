@@ -9,14 +9,6 @@ cd "$(dirname "$0")/.."
 BIN=${KPRCA_BUILD_DIR:-build}/bin
 "$BIN/kprca-info"
 echo
-DATA=datasets/kernel-panic-3k/incident-graphs.h5
-if [ ! -f "$DATA" ]; then
-  if [ -x scripts/make-datasets.sh ]; then
-    ./scripts/make-datasets.sh
-  else
-    echo "quickstart: $DATA is missing and scripts/make-datasets.sh is not there yet." >&2
-    echo "quickstart: running kprca-demo (a GCN on a built-in synthetic incident graph) instead." >&2
-    exec "$BIN/kprca-demo" --device "${KPRCA_DEVICE:-auto}"
-  fi
-fi
+./scripts/make-datasets.sh "$BIN"   # idempotent: rebuilds only what is missing or stale
+echo
 exec "$BIN/kprca-train" --config configs/gat.yaml "$@"
