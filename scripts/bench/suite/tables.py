@@ -116,7 +116,8 @@ def kp_row(task, run_dir, secs, meta_path):
     if secs in ("", "-"):
         secs_s = "%.0f (train)" % j["train_time_s"] if "train_time_s" in j else "—"
     else:
-        secs_s = "%.0f" % float(secs)
+        wall, cpu = (secs.split("/") + [""])[:2]
+        secs_s = "%.0f / %.0f" % (float(wall), float(cpu)) if cpu else "%.0f" % float(wall)
     epochs = "%s / %s" % (j.get("best_epoch", "—"), j.get("epochs_run", "—"))
     when = "%s, %s%s" % (meta["date"], meta["commit"], ", quick" if meta.get("quick") else "")
     row = "| `%s` | %s | `%s` | %d | %s | %s | %s | %s | %s | %s |" % (
@@ -130,7 +131,7 @@ def kp_row(task, run_dir, secs, meta_path):
 
 
 SUMMARY_HEAD = ("| task | model, data | config | test items | accuracy | macro F1 | F1 (root cause) | "
-                "best / run epochs | seconds | measured |\n|---|---|---|---|---|---|---|---|---|---|")
+                "best / run epochs | wall s / CPU s | measured |\n|---|---|---|---|---|---|---|---|---|---|")
 
 
 def kp_write(results, rows_path, meta_path):
@@ -169,9 +170,11 @@ def kp_write(results, rows_path, meta_path):
                 machines.append(old_machines[task])
     machines = list(dict.fromkeys(machines))
     table = SUMMARY_HEAD + "\n" + "\n".join(rows) + "\n\n" + (
-        "Test split of each dataset's file split. Seconds: wall time of the whole `kprca-train` process (load, "
-        "train, evaluate, write the run directory); `(train)` where only the run's training time is known (a run "
-        "imported with `--from-run`). Machine%s: %s. Each task's date and commit are in its row; the command and "
+        "Test split of each dataset's file split. Best / run epochs: the epoch whose weights were tested and the "
+        "epochs run (early stopping). Wall s / CPU s: wall time and CPU time (user + system, all threads) of the "
+        "whole `kprca-train` process (load, train, evaluate, write the run directory); on a shared machine the "
+        "wall time includes waiting for cores. `(train)`: only the run's training time is known (a run imported "
+        "with `--from-run`). Machine%s: %s. Each task's date and commit are in its row; the command and "
         "confusion matrix are in its block under the table. Last written %s with `%s`." % (
             "s" if len(machines) > 1 else "", "; ".join(machines) or meta["machine"], meta["date"], meta["command"]))
     doc = set_region(doc, "kernel-panic-table", table, results)
