@@ -11,13 +11,16 @@
 #               rows of tasks not run this time are kept). Groups: gnn = gat gcn sage case-graph,
 #               bert = lines rootcause, kp = both.
 # usage: scripts/bench/suite.sh [--quick] [--only NAMES] [--write] [--results FILE] [--bin DIR] [--seeds N]
-#                               [--from-run TASK=RUN_DIR ...] [--keep DIR]
+#                               [--from-run TASK=RUN_DIR ...] [--parallel] [--keep DIR]
 #   --quick       Cora with 2 seeds, GNN tasks with 5 epochs (case graph 20), BERT tasks skipped unless
 #                 named in --only (then one epoch of 256 lines); rows are marked "quick"
 #   --only NAMES  comma- or space-separated names or groups (default: all)
 #   --seeds N     Cora seeds (default 10; 2 with --quick)
 #   --from-run TASK=RUN_DIR  take a kernel-panic task's figures from a finished kprca-train run instead of
-#                 training (e.g. a long BERT run made earlier); its time is the run's training time
+#                 training (e.g. a long BERT run made earlier; the task is then selected even if --only
+#                 leaves it out); its time is the run's training time
+#   --parallel    train the selected kernel-panic tasks at the same time (wall times then include the
+#                 competition for cores; the CPU seconds do not)
 #   --results FILE  the file --write rewrites (default docs/results.md)
 #   --keep DIR    keep the run directories and parse outputs in DIR (default: a temporary directory)
 # The BERT tasks need models/all-MiniLM-L6-v2 (scripts/fetch-model.sh) and take long on a CPU (about 15
@@ -35,6 +38,7 @@ RESULTS=docs/results.md
 BIN=${KPRCA_BUILD_DIR:-build}/bin
 SEEDS=""
 KEEP=""
+PARALLEL=0
 declare -A FROM=()
 usage() { echo "$ME: $1" >&2; exit 2; }
 while [ $# -gt 0 ]; do
@@ -48,8 +52,9 @@ while [ $# -gt 0 ]; do
     --from-run)
       [[ ${2:-} == *=* ]] || usage "--from-run needs TASK=RUN_DIR"
       FROM[${2%%=*}]=${2#*=}; shift 2 ;;
+    --parallel) PARALLEL=1; shift ;;
     --keep) [ $# -ge 2 ] || usage "--keep needs DIR"; KEEP=$2; shift 2 ;;
-    -h|--help) sed -n 2,27p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n 2,29p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage "unknown argument '$1' (--help lists them)" ;;
   esac
 done
@@ -69,6 +74,7 @@ named() { [[ " $ONLY " == *" $1 "* || " $ONLY " == *" bert "* || " $ONLY " == *"
 for t in "${!FROM[@]}"; do
   [[ " $ALL_KP " == *" $t "* ]] || usage "--from-run: unknown task '$t' ($ALL_KP)"
   [ -f "${FROM[$t]}/metrics.json" ] || usage "--from-run $t: ${FROM[$t]}/metrics.json not found"
+  selected "$t" || SEL="$SEL $t"
 done
 if [ -z "$SEEDS" ]; then if [ "$QUICK" = 1 ]; then SEEDS=2; else SEEDS=10; fi; fi
 [ -x "$BIN/kprca-train" ] && [ -x "$BIN/kprca-prep" ] && [ -x "$BIN/kprca-eval" ] ||
@@ -162,43 +168,56 @@ fi
 declare -A CFG=([gat]=configs/gat.yaml [gcn]=configs/gcn.yaml [sage]=configs/sage.yaml
   [case-graph]=configs/case-graph.yaml [lines]=configs/minilm-lines.yaml [rootcause]=configs/minilm-rootcause.yaml)
 : > "$tmp/kp.jsonl"
-KP_RUN=0
-for t in $ALL_KP; do
-  selected "$t" || continue
+run_task() { # run_task TASK: trains it (or imports --from-run) and writes its row to $tmp/kp-TASK.jsonl
+  local t=$1 rd cfg data cmd over=()
   if [ -n "${FROM[$t]:-}" ]; then
     rd=${FROM[$t]}
     # an imported run: its date is the run directory's timestamp; the commit it ran is not recorded
-    d=$(basename "$rd" | sed -n 's/^\([0-9]\{4\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)-.*/\1-\2-\3/p')
+    local d; d=$(basename "$rd" | sed -n 's/^\([0-9]\{4\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)-.*/\1-\2-\3/p')
     meta "$tmp/meta-$t.json" "kprca-train --config ${CFG[$t]} (run $rd, imported by scripts/bench/suite.sh --from-run)" \
       "not recorded" "${d:-unknown date}"
-    "$PY" "$TABLES" kp-row "$t" "$rd" - "$tmp/meta-$t.json" >> "$tmp/kp.jsonl" || exit 1
-    KP_RUN=1
+    "$PY" "$TABLES" kp-row "$t" "$rd" - "$tmp/meta-$t.json" > "$tmp/kp-$t.jsonl" || return 1
     note "$t: figures from $rd"
-    continue
+    return 0
   fi
   cfg=${CFG[$t]}
-  data=$(sed -n 's/^  path: \(datasets\/.*\.h5\).*/\1/p' "$cfg" | head -1)
-  over=()
   case "$t" in
-    lines|rootcause)
-      if [ "$QUICK" = 1 ] && ! named "$t"; then note "$t skipped: --quick (name it in --only to run it)"; continue; fi
-      if [ ! -f models/all-MiniLM-L6-v2/model.safetensors ]; then
-        note "$t skipped: models/all-MiniLM-L6-v2 not found (scripts/fetch-model.sh)"; continue
-      fi
-      if [ "$QUICK" = 1 ]; then over=(data.lines_per_epoch=256 train.epochs=1); fi ;;
+    lines|rootcause) if [ "$QUICK" = 1 ]; then over=(data.lines_per_epoch=256 train.epochs=1); fi ;;
     case-graph) if [ "$QUICK" = 1 ]; then over=(train.epochs=20); fi ;;
     *) if [ "$QUICK" = 1 ]; then over=(train.epochs=5); fi ;;
   esac
-  if [ -n "$data" ] && [ ! -f "$data" ]; then note "$t skipped: $data missing (scripts/make-datasets.sh)"; continue; fi
   note "$t: kprca-train --config $cfg ${over[*]}"
-  /usr/bin/time -f '%e' -o "$tmp/time" "$BIN/kprca-train" --config "$cfg" "${over[@]}" output.dir="$WORK/runs" \
-    output.name="$t" train.progress=none > "$tmp/train.log" 2>&1 || { tail -5 "$tmp/train.log" >&2; exit 1; }
+  /usr/bin/time -f '%e %U %S' -o "$tmp/time-$t" "$BIN/kprca-train" --config "$cfg" "${over[@]}" \
+    output.dir="$WORK/runs" output.name="$t" train.progress=none > "$tmp/train-$t.log" 2>&1 ||
+    { note "$t: kprca-train failed:"; tail -5 "$tmp/train-$t.log" >&2; return 1; }
   rd=$(ls -d "$WORK/runs/$t"/*/ | tail -1)
   cmd="kprca-train --config $cfg${over:+ ${over[*]}} (scripts/bench/suite.sh${ARGS:+ $ARGS})"
   meta "$tmp/meta-$t.json" "$cmd"
-  "$PY" "$TABLES" kp-row "$t" "${rd%/}" "$(cat "$tmp/time")" "$tmp/meta-$t.json" >> "$tmp/kp.jsonl" || exit 1
-  KP_RUN=1
+  "$PY" "$TABLES" kp-row "$t" "${rd%/}" "$(awk '{ printf "%s/%.2f", $1, $2 + $3 }' "$tmp/time-$t")" \
+    "$tmp/meta-$t.json" > "$tmp/kp-$t.jsonl" || return 1
+  note "$t: done ($(cut -d' ' -f1 "$tmp/time-$t") s)"
+}
+TASKS_RUN=()
+declare -A PID=()
+for t in $ALL_KP; do
+  selected "$t" || continue
+  if [ -z "${FROM[$t]:-}" ]; then
+    data=$(sed -n 's/^  path: \(datasets\/.*\.h5\).*/\1/p' "${CFG[$t]}" | head -1)
+    case "$t" in
+      lines|rootcause)
+        if [ "$QUICK" = 1 ] && ! named "$t"; then note "$t skipped: --quick (name it in --only to run it)"; continue; fi
+        if [ ! -f models/all-MiniLM-L6-v2/model.safetensors ]; then
+          note "$t skipped: models/all-MiniLM-L6-v2 not found (scripts/fetch-model.sh)"; continue
+        fi ;;
+    esac
+    if [ -n "$data" ] && [ ! -f "$data" ]; then note "$t skipped: $data missing (scripts/make-datasets.sh)"; continue; fi
+  fi
+  TASKS_RUN+=("$t")
+  if [ "$PARALLEL" = 1 ]; then run_task "$t" & PID[$t]=$!; else run_task "$t" || exit 1; fi
 done
+for t in "${!PID[@]}"; do wait "${PID[$t]}" || { note "$t failed"; exit 1; }; done
+KP_RUN=0
+for t in "${TASKS_RUN[@]}"; do cat "$tmp/kp-$t.jsonl" >> "$tmp/kp.jsonl"; KP_RUN=1; done
 if [ "$KP_RUN" = 1 ]; then
   echo; echo "## Synthetic kernel-panic tasks"
   "$PY" -c 'import json, sys
