@@ -11,7 +11,8 @@
 #               rows of tasks not run this time are kept). Groups: gnn = gat gcn sage case-graph,
 #               bert = lines rootcause, kp = both.
 # usage: scripts/bench/suite.sh [--quick] [--only NAMES] [--write] [--results FILE] [--bin DIR] [--seeds N]
-#                               [--from-run TASK=RUN_DIR ...] [--parallel] [--keep DIR]
+#                               [--from-run TASK=RUN_DIR ...] [--parallel] [--threads N]
+#                               [--keep DIR]
 #   --quick       Cora with 2 seeds, GNN tasks with 5 epochs (case graph 20), BERT tasks skipped unless
 #                 named in --only (then one epoch of 256 lines); rows are marked "quick"
 #   --only NAMES  comma- or space-separated names or groups (default: all)
@@ -19,8 +20,9 @@
 #   --from-run TASK=RUN_DIR  take a kernel-panic task's figures from a finished kprca-train run instead of
 #                 training (e.g. a long BERT run made earlier; the task is then selected even if --only
 #                 leaves it out); its time is the run's training time
-#   --parallel    train the selected kernel-panic tasks at the same time (wall times then include the
-#                 competition for cores; the CPU seconds do not)
+#   --parallel    run the Cora models and the selected kernel-panic tasks at the same time (wall times
+#                 then include the competition for cores; the CPU seconds do not)
+#   --threads N   OpenMP threads per run (OMP_NUM_THREADS; on a loaded machine 1 wastes less time spinning)
 #   --results FILE  the file --write rewrites (default docs/results.md)
 #   --keep DIR    keep the run directories and parse outputs in DIR (default: a temporary directory)
 # The BERT tasks need models/all-MiniLM-L6-v2 (scripts/fetch-model.sh) and take long on a CPU (about 15
@@ -53,8 +55,9 @@ while [ $# -gt 0 ]; do
       [[ ${2:-} == *=* ]] || usage "--from-run needs TASK=RUN_DIR"
       FROM[${2%%=*}]=${2#*=}; shift 2 ;;
     --parallel) PARALLEL=1; shift ;;
+    --threads) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage "--threads needs a positive integer"; export OMP_NUM_THREADS=$2; shift 2 ;;
     --keep) [ $# -ge 2 ] || usage "--keep needs DIR"; KEEP=$2; shift 2 ;;
-    -h|--help) sed -n 2,29p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n 2,31p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage "unknown argument '$1' (--help lists them)" ;;
   esac
 done
@@ -117,8 +120,19 @@ if selected cora; then
     note "cora skipped: datasets/cora.h5 missing (scripts/make-datasets.sh)"
   else
     note "cora: $SEEDS seeds per model (scripts/bench/cora_table.sh)"
-    KPRCA_BUILD_DIR=$(dirname "$BIN") bash scripts/bench/cora_table.sh --seeds "$SEEDS" --bin "$BIN" > "$tmp/cora.md" ||
-      { note "cora_table.sh failed"; exit 1; }
+    if [ "$PARALLEL" = 1 ]; then
+      # one cora_table.sh per model at the same time; their tables are joined under one header
+      cpids=()
+      for m in gcn gat sage; do
+        bash scripts/bench/cora_table.sh --seeds "$SEEDS" --bin "$BIN" --models "$m" > "$tmp/cora-$m.md" & cpids+=($!)
+      done
+      for p in "${cpids[@]}"; do wait "$p" || { note "cora_table.sh failed"; exit 1; }; done
+      { head -2 "$tmp/cora-gcn.md"; for m in gcn gat sage; do sed -n '3,/^$/p' "$tmp/cora-$m.md" | grep '^|'; done
+        echo; sed -n '/^Seeds /p' "$tmp/cora-gcn.md"
+        echo; echo "The three models ran at the same time (\`scripts/bench/suite.sh --parallel\`)."; } > "$tmp/cora.md"
+    else
+      bash scripts/bench/cora_table.sh --seeds "$SEEDS" --bin "$BIN" > "$tmp/cora.md" || { note "cora_table.sh failed"; exit 1; }
+    fi
     if [ "$QUICK" = 1 ]; then
       printf '\nQuick run (`scripts/bench/suite.sh%s`): %s seeds only.\n' "${ARGS:+ $ARGS}" "$SEEDS" >> "$tmp/cora.md"
     fi
@@ -174,7 +188,7 @@ run_task() { # run_task TASK: trains it (or imports --from-run) and writes its r
     rd=${FROM[$t]}
     # an imported run: its date is the run directory's timestamp; the commit it ran is not recorded
     local d; d=$(basename "$rd" | sed -n 's/^\([0-9]\{4\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)-.*/\1-\2-\3/p')
-    meta "$tmp/meta-$t.json" "kprca-train --config ${CFG[$t]} (run $rd, imported by scripts/bench/suite.sh --from-run)" \
+    meta "$tmp/meta-$t.json" "run $rd of ${CFG[$t]}, imported by scripts/bench/suite.sh --from-run; the program and commit that made it are not recorded" \
       "not recorded" "${d:-unknown date}"
     "$PY" "$TABLES" kp-row "$t" "$rd" - "$tmp/meta-$t.json" > "$tmp/kp-$t.jsonl" || return 1
     note "$t: figures from $rd"

@@ -146,7 +146,7 @@ def kp_write(results, rows_path, meta_path):
     old_rows, old_blocks, old_machines = {}, {}, {}
     for line in get_region(doc, "kernel-panic-table", results).splitlines():
         m = re.match(r"\| `([\w-]+)` \|", line)
-        if m:
+        if m and "not measured yet" not in line:
             old_rows[m.group(1)] = line
     conf = get_region(doc, "kernel-panic-confusion", results)
     for part in re.split(r"(?m)^(?=<!-- kp:)", conf):
@@ -168,6 +168,10 @@ def kp_write(results, rows_path, meta_path):
                 blocks.append(old_blocks[task])
             if task in old_machines:
                 machines.append(old_machines[task])
+        else:
+            name, cfg = TASKS[task]
+            rows.append("| `%s` | %s | `%s` | not measured yet: `scripts/bench/suite.sh --only %s --write` "
+                        "| | | | | | |" % (task, name, cfg, task))
     machines = list(dict.fromkeys(machines))
     table = SUMMARY_HEAD + "\n" + "\n".join(rows) + "\n\n" + (
         "Test split of each dataset's file split. Best / run epochs: the epoch whose weights were tested and the "
