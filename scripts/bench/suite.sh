@@ -101,9 +101,14 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 [ -n "$WORK" ] || WORK=$tmp/work
 mkdir -p "$WORK"
 
-machine="$(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+# nproc --all: plain nproc follows OMP_NUM_THREADS (--threads)
+base_machine="$(nproc --all) CPUs, $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+machine=$base_machine
+[ -z "${OMP_NUM_THREADS:-}" ] || machine="$machine, $OMP_NUM_THREADS OpenMP thread(s) per run"
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 git diff --quiet HEAD -- src include cuda 2>/dev/null || commit="$commit (+ uncommitted changes)"
+# the binaries may be older than HEAD: say when they were built
+commit="$commit, binaries built $(date -u -r "$BIN/kprca-train" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo '?')"
 meta() { # meta FILE COMMAND [COMMIT [DATE]]
   "$PY" -c 'import json, sys; json.dump(dict(machine=sys.argv[2], commit=sys.argv[3], date=sys.argv[4],
 command=sys.argv[5], quick=sys.argv[6] == "1"), open(sys.argv[1], "w"))' "$1" "$machine" "${3:-$commit}" \
@@ -133,6 +138,8 @@ if selected cora; then
     else
       bash scripts/bench/cora_table.sh --seeds "$SEEDS" --bin "$BIN" > "$tmp/cora.md" || { note "cora_table.sh failed"; exit 1; }
     fi
+    # cora_table.sh names the machine with nproc, which follows OMP_NUM_THREADS
+    [ -z "${OMP_NUM_THREADS:-}" ] || sed -i "s/ on $(nproc) CPUs, / on $(nproc --all) CPUs (runs limited to $OMP_NUM_THREADS OpenMP thread(s)), /" "$tmp/cora.md"
     if [ "$QUICK" = 1 ]; then
       printf '\nQuick run (`scripts/bench/suite.sh%s`): %s seeds only.\n' "${ARGS:+ $ARGS}" "$SEEDS" >> "$tmp/cora.md"
     fi
@@ -188,7 +195,7 @@ run_task() { # run_task TASK: trains it (or imports --from-run) and writes its r
     rd=${FROM[$t]}
     # an imported run: its date is the run directory's timestamp; the commit it ran is not recorded
     local d; d=$(basename "$rd" | sed -n 's/^\([0-9]\{4\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)-.*/\1-\2-\3/p')
-    meta "$tmp/meta-$t.json" "run $rd of ${CFG[$t]}, imported by scripts/bench/suite.sh --from-run; the program and commit that made it are not recorded" \
+    machine="$base_machine (this machine; its thread count is not recorded)" meta "$tmp/meta-$t.json" "run $rd of ${CFG[$t]}, imported by scripts/bench/suite.sh --from-run; the program and commit that made it are not recorded" \
       "not recorded" "${d:-unknown date}"
     "$PY" "$TABLES" kp-row "$t" "$rd" - "$tmp/meta-$t.json" > "$tmp/kp-$t.jsonl" || return 1
     note "$t: figures from $rd"

@@ -175,7 +175,7 @@ def kp_write(results, rows_path, meta_path):
     machines = list(dict.fromkeys(machines))
     table = SUMMARY_HEAD + "\n" + "\n".join(rows) + "\n\n" + (
         "Test split of each dataset's file split. Best / run epochs: the epoch whose weights were tested and the "
-        "epochs run (early stopping). Wall s / CPU s: wall time and CPU time (user + system, all threads) of the "
+        "epochs run (early stopping; best 0: no validation, the last epoch's weights). Wall s / CPU s: wall time and CPU time (user + system, all threads) of the "
         "whole `kprca-train` process (load, train, evaluate, write the run directory); on a shared machine the "
         "wall time includes waiting for cores. `(train)`: only the run's training time is known (a run imported "
         "with `--from-run`). Machine%s: %s. Each task's date and commit are in its row; the command and "
