@@ -25,12 +25,14 @@
 #   --threads N   OpenMP threads per run (OMP_NUM_THREADS; on a loaded machine 1 wastes less time spinning)
 #   --results FILE  the file --write rewrites (default docs/results.md)
 #   --keep DIR    keep the run directories and parse outputs in DIR (default: a temporary directory)
-# The BERT tasks need models/all-MiniLM-L6-v2 (scripts/fetch-model.sh) and take long on a CPU (about 15
-# minutes each on 2 cores); without the model they are skipped with a note. Datasets: scripts/make-datasets.sh.
+# The BERT tasks need models/all-MiniLM-L6-v2 (scripts/fetch-model.sh) and take long on a CPU (15 to 35
+# minutes each on 2 cores, by load); without the model they are skipped with a note. Datasets: scripts/make-datasets.sh.
 # loghub needs ../shared/data/loghub (or $KPRCA_DATA/loghub). Exit 2: bad usage or missing inputs; 1: a run
 # failed (then nothing is written).
 set -euo pipefail
+ORIG=$PWD
 cd "$(dirname "$0")/../.."
+abs() { case "$1" in /*) echo "$1" ;; *) echo "$ORIG/$1" ;; esac; }  # paths given by the user: from their cwd
 ME=suite.sh
 ARGS="$*"
 QUICK=0
@@ -48,15 +50,15 @@ while [ $# -gt 0 ]; do
     --quick) QUICK=1; shift ;;
     --only) [ $# -ge 2 ] || usage "--only needs NAMES"; ONLY="$ONLY ${2//,/ }"; shift 2 ;;
     --write) WRITE=1; shift ;;
-    --results) [ $# -ge 2 ] || usage "--results needs FILE"; RESULTS=$2; shift 2 ;;
-    --bin) [ $# -ge 2 ] || usage "--bin needs DIR"; BIN=$2; shift 2 ;;
+    --results) [ $# -ge 2 ] || usage "--results needs FILE"; RESULTS=$(abs "$2"); shift 2 ;;
+    --bin) [ $# -ge 2 ] || usage "--bin needs DIR"; BIN=$(abs "$2"); shift 2 ;;
     --seeds) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage "--seeds needs a positive integer"; SEEDS=$2; shift 2 ;;
     --from-run)
       [[ ${2:-} == *=* ]] || usage "--from-run needs TASK=RUN_DIR"
-      FROM[${2%%=*}]=${2#*=}; shift 2 ;;
+      FROM[${2%%=*}]=$(abs "${2#*=}"); shift 2 ;;
     --parallel) PARALLEL=1; shift ;;
     --threads) [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || usage "--threads needs a positive integer"; export OMP_NUM_THREADS=$2; shift 2 ;;
-    --keep) [ $# -ge 2 ] || usage "--keep needs DIR"; KEEP=$2; shift 2 ;;
+    --keep) [ $# -ge 2 ] || usage "--keep needs DIR"; KEEP=$(abs "$2"); shift 2 ;;
     -h|--help) sed -n 2,31p "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) usage "unknown argument '$1' (--help lists them)" ;;
   esac
