@@ -136,12 +136,13 @@ if selected cora; then
       for p in "${cpids[@]}"; do wait "$p" || { note "cora_table.sh failed"; exit 1; }; done
       { head -2 "$tmp/cora-gcn.md"; for m in gcn gat sage; do sed -n '3,/^$/p' "$tmp/cora-$m.md" | grep '^|'; done
         echo; sed -n '/^Seeds /p' "$tmp/cora-gcn.md"
-        echo; echo "The three models ran at the same time (\`scripts/bench/suite.sh --parallel\`)."; } > "$tmp/cora.md"
+        echo; echo "The three models ran at the same time."; } > "$tmp/cora.md"
     else
       bash scripts/bench/cora_table.sh --seeds "$SEEDS" --bin "$BIN" > "$tmp/cora.md" || { note "cora_table.sh failed"; exit 1; }
     fi
     # cora_table.sh names the machine with nproc, which follows OMP_NUM_THREADS
     [ -z "${OMP_NUM_THREADS:-}" ] || sed -i "s/ on $(nproc) CPUs, / on $(nproc --all) CPUs (runs limited to $OMP_NUM_THREADS OpenMP thread(s)), /" "$tmp/cora.md"
+    printf '\nRun by `scripts/bench/suite.sh%s`.\n' "${ARGS:+ $ARGS}" >> "$tmp/cora.md"
     if [ "$QUICK" = 1 ]; then
       printf '\nQuick run (`scripts/bench/suite.sh%s`): %s seeds only.\n' "${ARGS:+ $ARGS}" "$SEEDS" >> "$tmp/cora.md"
     fi
