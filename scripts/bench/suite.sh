@@ -142,10 +142,8 @@ if selected cora; then
     fi
     # cora_table.sh names the machine with nproc, which follows OMP_NUM_THREADS
     [ -z "${OMP_NUM_THREADS:-}" ] || sed -i "s/ on $(nproc) CPUs, / on $(nproc --all) CPUs (runs limited to $OMP_NUM_THREADS OpenMP thread(s)), /" "$tmp/cora.md"
-    printf '\nRun by `scripts/bench/suite.sh%s`.\n' "${ARGS:+ $ARGS}" >> "$tmp/cora.md"
-    if [ "$QUICK" = 1 ]; then
-      printf '\nQuick run (`scripts/bench/suite.sh%s`): %s seeds only.\n' "${ARGS:+ $ARGS}" "$SEEDS" >> "$tmp/cora.md"
-    fi
+    printf '\nRun by `scripts/bench/suite.sh%s` (%s).\n' "${ARGS:+ $ARGS}" "${commit#*, }" >> "$tmp/cora.md"
+    if [ "$QUICK" = 1 ]; then printf '\nQuick run: %s seeds only.\n' "$SEEDS" >> "$tmp/cora.md"; fi
     echo; echo "## Cora"; cat "$tmp/cora.md"
     WROTE+=("cora-table:$tmp/cora.md")
   fi
