@@ -91,4 +91,7 @@ elif stale datasets/cora.h5 scripts/planetoid_to_h5.py "$PLANETOID/ind.cora.grap
 else
   echo "cora.h5: up to date"
 fi
-ls -l "$DIR"/*.h5 datasets/cora.h5 2> /dev/null | awk '{printf "  %-45s %6.1f MB\n", $NF, $5 / 1e6}'
+for f in "$DIR"/*.h5 datasets/cora.h5; do  # what exists (cora.h5 may have been skipped)
+  [ -f "$f" ] && printf '  %-45s %6.1f MB\n' "$f" "$(awk -v b="$(stat -c %s "$f")" 'BEGIN { print b / 1e6 }')"
+done
+exit 0
