@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # report.html in a real browser: kprca-eval report writes the page of a small binary run directory, headless
 # Chromium (Debian's chromium, installed by scripts/setup.sh) renders it to a PNG that must show the plots
-# (many colours, the curve colour present), and its DOM must hold every SVG plot. Also kprca-eval --compare.
+# (many colours, the curve colour present), and its DOM must hold every SVG plot. Also kprca-eval --compare, and the
+# report.html a real kprca-train run ends with (a GAT on the small graph fixture).
 # usage: report_chromium.sh BIN_DIR SRC_DIR
 set -euo pipefail
 BIN=$1
+SRC=$2
 EVAL=$BIN/kprca-eval
 fail() { echo "FAIL: $*" >&2; exit 1; }
 CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
@@ -123,4 +125,13 @@ rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "--compare with a non-run directory: exit $rc, expected 2"
 grep -q "not a run directory" "$T/err.txt" || fail "unclear message: $(cat "$T/err.txt")"
+# the page a training run writes at its end
+"$BIN/kprca-train" --config "$SRC/configs/gat.yaml" data.path="$SRC/tests/fixtures/train/graph-small.h5" \
+  train.epochs=3 train.progress=none output.dir="$T/runs" >"$T/train.txt" 2>&1 || fail "kprca-train: $(tail -3 "$T/train.txt")"
+TR=$(ls -d "$T"/runs/gat/*/)
+[ -s "$TR/report.html" ] || fail "the training run wrote no report.html"
+chrome --dump-dom "file://${TR}report.html" >"$T/tdom.html" || fail "chromium --dump-dom failed on the training run's page"
+n=$(grep -o '<svg' "$T/tdom.html" | wc -l)
+[ "$n" -ge 4 ] || fail "the training run's page rendered $n SVG plots, expected loss, metrics and per-split plots"
+grep -q '<polyline' "$T/tdom.html" || fail "no curves in the training run's page"
 echo "report_chromium: ok"
