@@ -53,6 +53,9 @@ kp_status kp_graph_data_save(const char *path, const kp_graph_data *g);
 kp_status kp_graph_data_write(kp_h5 *h, const kp_graph_data *g);
 /** Frees every array and clears g; NULL is fine. */
 void kp_graph_data_free(kp_graph_data *g);
+/** PyG's NormalizeFeatures (data.normalize_features): shifts x [n, f] so its minimum is 0, then divides each row by
+ *  its sum (rows summing below 1 are divided by 1). */
+void kp_graph_normalize_features(float *x, int64_t n, int64_t f);
 /** "node" or "graph". */
 const char *kp_graph_task_name(kp_graph_task t);
 

@@ -65,4 +65,5 @@
 #include "kprca/leadtime.h"
 #include "kprca/rules.h"
 #include "kprca/cv.h"
+#include "kprca/class_weights.h"
 #endif

@@ -98,19 +98,6 @@ static kp_status bert_reference(export_src *src, const char *lines_path, const c
   return s;
 }
 
-/* PyG's NormalizeFeatures, as the trainer applies it with data.normalize_features. */
-static void normalize_rows(float *x, int64_t n, int64_t f) {
-  if (n * f == 0) return;
-  float lo = x[0];
-  for (int64_t i = 1; i < n * f; i++) lo = x[i] < lo ? x[i] : lo;
-  for (int64_t i = 0; i < n; i++) {
-    float *r = x + i * f, sum = 0.0f;
-    for (int64_t j = 0; j < f; j++) sum += (r[j] -= lo);
-    if (sum < 1.0f) sum = 1.0f;
-    for (int64_t j = 0; j < f; j++) r[j] /= sum;
-  }
-}
-
 static kp_status gnn_reference(export_src *src, const char *data_path, const char *path) {
   const kp_gnn_config *mc = &src->gnn.cfg;
   if (!data_path) data_path = src->cfg ? kp_config_string(src->cfg, "data.path") : NULL;
@@ -132,7 +119,7 @@ static kp_status gnn_reference(export_src *src, const char *data_path, const cha
   }
   if (s == KP_OK) {
     memcpy(x, d.x, sizeof *x * (size_t)(N * F));
-    if (src->cfg && kp_config_bool(src->cfg, "data.normalize_features")) normalize_rows(x, N, F);
+    if (src->cfg && kp_config_bool(src->cfg, "data.normalize_features")) kp_graph_normalize_features(x, N, F);
     s = kp_gnn_graph_init(&g, kp_cpu(), N, d.indptr, d.indices, d.edge_weight, graph ? d.num_graphs : 0,
                           graph ? d.graph_ptr : NULL, kp_gnn_graph_flags(mc));
     have_g = s == KP_OK;

@@ -286,3 +286,16 @@ kp_status kp_graph_data_save(const char *path, const kp_graph_data *g) {
   }
   return kp_h5_commit(h);
 }
+
+void kp_graph_normalize_features(float *x, int64_t n, int64_t f) {
+  if (n * f == 0) return;
+  float lo = x[0];
+  for (int64_t i = 1; i < n * f; i++)
+    if (x[i] < lo) lo = x[i];
+  for (int64_t i = 0; i < n; i++) {
+    float *r = x + i * f, sum = 0.0f;
+    for (int64_t j = 0; j < f; j++) sum += (r[j] -= lo);
+    if (sum < 1.0f) sum = 1.0f;
+    for (int64_t j = 0; j < f; j++) r[j] /= sum;
+  }
+}

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kprca/class_weights.h"
 #include "kprca/labelled.h"
 #include "kprca/split.h"
 #include "train/lines_internal.h"
@@ -95,39 +96,15 @@ static kp_status tokenize(kp_line_trainer *t) {
   return KP_OK;
 }
 
-/* train.class_weights: none, balanced (n / (C * count) over the training lines, as scikit-learn), or a list. */
+/* train.class_weights over the training items (class_weights.h). */
 static kp_status class_weights(kp_line_trainer *t) {
-  const kp_config *cfg = t->cfg;
-  int64_t C = t->num_classes;
-  float *w = malloc(sizeof(float) * (size_t)C);
-  if (!w) return oom("class weights");
-  if (kp_config_is_list(cfg, "train.class_weights")) {
-    size_t n;
-    const double *v = kp_config_floats(cfg, "train.class_weights", &n);
-    if ((int64_t)n != C) {
-      free(w);
-      return kp_fail(KP_ERR_INVALID, "train.class_weights has %zu values but %s has %lld classes", n, t->data_path,
-                     (long long)C);
-    }
-    for (int64_t c = 0; c < C; c++) w[c] = (float)v[c];
-  } else if (!strcmp(kp_config_string(cfg, "train.class_weights"), "balanced")) {
-    int64_t *count = calloc((size_t)C, sizeof(int64_t)), n = t->nids[KP_SPLIT_TRAIN];
-    if (!count) {
-      free(w);
-      return oom("class counts");
-    }
-    for (int64_t k = 0; k < n; k++) count[t->data.label[t->ids[KP_SPLIT_TRAIN][k]]]++;
-    for (int64_t c = 0; c < C; c++) w[c] = count[c] ? (float)((double)n / ((double)C * (double)count[c])) : 1.0f;
-    free(count);
-  } else {
-    free(w);
-    return KP_OK;
-  }
-  kp_status s = kp_tensor_alloc(&t->class_w, KP_F32, t->dev, 1, &C);
-  kp_tensor h = kp_tensor_wrap(w, KP_F32, kp_cpu(), 1, &C);
-  if (s == KP_OK) s = kp_tensor_copy(&t->class_w, &h);
-  free(w);
-  t->use_cw = s == KP_OK;
+  int64_t n = t->nids[KP_SPLIT_TRAIN];
+  int32_t *y = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+  if (!y) return oom("class counts");
+  for (int64_t k = 0; k < n; k++) y[k] = t->data.label[t->ids[KP_SPLIT_TRAIN][k]];
+  kp_status s = kp_class_weights_from_config(t->cfg, y, n, t->num_classes, t->data_path, t->dev, &t->class_w,
+                                             &t->use_cw);
+  free(y);
   return s;
 }
 

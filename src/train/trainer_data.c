@@ -4,24 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kprca/class_weights.h"
 #include "kprca/split.h"
 #include "train/trainer_internal.h"
 
 static kp_status oom(const char *what) { return kp_fail(KP_ERR_NOMEM, "trainer: out of host memory for %s", what); }
-
-/* PyG's NormalizeFeatures: subtract the global minimum, divide each row by its sum (at least 1). */
-static void normalize_rows(float *x, int64_t n, int64_t f) {
-  if (n * f == 0) return;
-  float lo = x[0];
-  for (int64_t i = 1; i < n * f; i++)
-    if (x[i] < lo) lo = x[i];
-  for (int64_t i = 0; i < n; i++) {
-    float *r = x + i * f, sum = 0.0f;
-    for (int64_t j = 0; j < f; j++) sum += (r[j] -= lo);
-    if (sum < 1.0f) sum = 1.0f;
-    for (int64_t j = 0; j < f; j++) r[j] /= sum;
-  }
-}
 
 /* The label of item i (node or graph). */
 static int32_t item_label(const kp_trainer *t, int64_t i) {
@@ -85,39 +72,15 @@ static kp_status make_ids(kp_trainer *t) {
   return KP_OK;
 }
 
-/* train.class_weights: none, balanced (n / (C * count) over the training items, as scikit-learn), or a list. */
+/* train.class_weights over the training items (class_weights.h). */
 static kp_status class_weights(kp_trainer *t) {
-  const kp_config *cfg = t->cfg;
-  int64_t C = t->num_classes;
-  float *w = malloc(sizeof(float) * (size_t)C);
-  if (!w) return oom("class weights");
-  if (kp_config_is_list(cfg, "train.class_weights")) {
-    size_t n;
-    const double *v = kp_config_floats(cfg, "train.class_weights", &n);
-    if ((int64_t)n != C) {
-      free(w);
-      return kp_fail(KP_ERR_INVALID, "train.class_weights has %zu values but %s has %lld classes", n, t->data_path,
-                     (long long)C);
-    }
-    for (int64_t c = 0; c < C; c++) w[c] = (float)v[c];
-  } else if (!strcmp(kp_config_string(cfg, "train.class_weights"), "balanced")) {
-    int64_t *count = calloc((size_t)C, sizeof(int64_t)), n = t->nids[KP_SPLIT_TRAIN];
-    if (!count) {
-      free(w);
-      return oom("class counts");
-    }
-    for (int64_t k = 0; k < n; k++) count[item_label(t, t->ids[KP_SPLIT_TRAIN][k])]++;
-    for (int64_t c = 0; c < C; c++) w[c] = count[c] ? (float)((double)n / ((double)C * (double)count[c])) : 1.0f;
-    free(count);
-  } else {
-    free(w);
-    return KP_OK;
-  }
-  kp_status s = kp_tensor_alloc(&t->class_w, KP_F32, t->dev, 1, &C);
-  kp_tensor h = kp_tensor_wrap(w, KP_F32, kp_cpu(), 1, &C);
-  if (s == KP_OK) s = kp_tensor_copy(&t->class_w, &h);
-  free(w);
-  t->use_cw = s == KP_OK;
+  int64_t n = t->nids[KP_SPLIT_TRAIN];
+  int32_t *y = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+  if (!y) return oom("class counts");
+  for (int64_t k = 0; k < n; k++) y[k] = item_label(t, t->ids[KP_SPLIT_TRAIN][k]);
+  kp_status s = kp_class_weights_from_config(t->cfg, y, n, t->num_classes, t->data_path, t->dev, &t->class_w,
+                                             &t->use_cw);
+  free(y);
   return s;
 }
 
@@ -144,7 +107,8 @@ kp_status kp_trainer_load_data(kp_trainer *t) {
     KP_TRY(split_from_file(t));
   }
   KP_TRY(make_ids(t));
-  if (kp_config_bool(t->cfg, "data.normalize_features")) normalize_rows(t->data.x, d->num_nodes, d->num_features);
+  if (kp_config_bool(t->cfg, "data.normalize_features"))
+    kp_graph_normalize_features(t->data.x, d->num_nodes, d->num_features);
   return class_weights(t);
 }
 
