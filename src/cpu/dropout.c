@@ -2,20 +2,23 @@
  * Element i is kept when word i%4 of block offset + i/4, as a uniform in [0, 1), is >= p; one
  * Philox block serves four elements.
  *
- * Speed without changing one bit: Philox runs on KP_DROP_LANES blocks at a time in
- * structure-of-arrays form, so the compiler turns the ten rounds into vector multiplies (with an
- * AVX2 clone picked at run time where the CPU has it); the uniform >= p test becomes the
- * equivalent integer test (u >> 8) >= ceil(p * 2^24). In the forward, a block of four +0.0 inputs
- * gives +0.0 whatever its mask says, so its Philox block is skipped: a bag-of-words input (Cora:
- * ~1% non-zeros) draws only the blocks that hold a non-zero. */
+ * Speed without changing one bit: the uniform >= p test is the equivalent integer test
+ * (u >> 8) >= ceil(p * 2^24). On CPUs with AVX2 the blocks go through the intrinsics kernel of
+ * dropout_avx2.c (picked at run time); elsewhere through this file's portable loop, where Philox
+ * runs on KP_DROP_LANES blocks at a time in structure-of-arrays form so that the compiler turns the
+ * ten rounds into vector multiplies. Both draw groups of consecutive blocks and apply the mask in
+ * element order with a vector loop (dense path). In the forward, a block of four +0.0 inputs gives
+ * +0.0 whatever its mask says, so its Philox block is skipped: a bag-of-words input (Cora: ~1%
+ * non-zeros) draws only the blocks that hold a non-zero, listed a few at a time. */
 #include <math.h>
 #include <string.h>
 #include "cpu/cpu.h"
+#include "cpu/dropout_impl.h"
 #include "kprca/rng.h"
 
-#define KP_DROP_LANES 16 /* Philox blocks computed together */
-#define KP_DROP_PAR 8192 /* elements below which the loop stays on one thread */
-#define KP_DROP_CHUNK 4096 /* blocks per OpenMP work item */
+#define KP_DROP_LANES KP_DROP_GROUP /* Philox blocks computed together */
+#define KP_DROP_PAR 65536           /* elements below which the loop stays on one thread */
+#define KP_DROP_CHUNK 4096          /* blocks per OpenMP work item (a multiple of KP_DROP_LANES) */
 
 #if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
 #define KP_DROP_CLONES __attribute__((target_clones("avx2", "default")))
@@ -23,10 +26,10 @@
 #define KP_DROP_CLONES
 #endif
 
-/* Words w[0..3][k] of the Philox block at counter ctr[k] under key (seed), for all lanes k:
+/* Words w[0..3][k] of the Philox block at counter ctr[k] under the job's key, for all lanes k:
  * the same rounds as kp_philox4x32_10. */
 KP_DROP_CLONES
-static void philox_lanes(uint64_t seed, const uint64_t ctr[KP_DROP_LANES], uint32_t w[4][KP_DROP_LANES]) {
+static void philox_lanes(const kp_drop_job *j, const uint64_t ctr[KP_DROP_LANES], uint32_t w[4][KP_DROP_LANES]) {
   uint32_t x0[KP_DROP_LANES], x1[KP_DROP_LANES], x2[KP_DROP_LANES], x3[KP_DROP_LANES];
   for (int k = 0; k < KP_DROP_LANES; k++) {
     x0[k] = (uint32_t)ctr[k];
@@ -34,8 +37,8 @@ static void philox_lanes(uint64_t seed, const uint64_t ctr[KP_DROP_LANES], uint3
     x2[k] = 0;
     x3[k] = 0;
   }
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
   for (int r = 0; r < 10; r++) {
+    uint32_t k0 = j->key[r][0], k1 = j->key[r][1];
     for (int k = 0; k < KP_DROP_LANES; k++) {
       uint64_t p0 = (uint64_t)0xD2511F53u * x0[k], p1 = (uint64_t)0xCD9E8D57u * x2[k];
       uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[k] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ x3[k] ^ k1;
@@ -44,8 +47,6 @@ static void philox_lanes(uint64_t seed, const uint64_t ctr[KP_DROP_LANES], uint3
       x2[k] = n2;
       x3[k] = (uint32_t)p0;
     }
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
   }
   memcpy(w[0], x0, sizeof x0);
   memcpy(w[1], x1, sizeof x1);
@@ -56,22 +57,37 @@ static void philox_lanes(uint64_t seed, const uint64_t ctr[KP_DROP_LANES], uint3
 /* The integer form of "uniform(u) >= p": (u >> 8) * 2^-24 >= p  <=>  (u >> 8) >= ceil(p * 2^24). */
 static uint32_t keep_threshold(float p) { return (uint32_t)ceil((double)p * 16777216.0); }
 
-typedef struct drop_job {
-  const float *x;
-  float *y;
-  int64_t n;
-  float s;
-  uint32_t thr;
-  uint64_t seed, offset;
-  bool bwd; /* y += kept ? x * s : 0 instead of y = kept ? x * s : 0 */
-} drop_job;
+/* Dense path: the 4 * KP_DROP_LANES (whole) elements of the blocks from b on, in one vector loop. */
+KP_DROP_CLONES
+static void apply_dense(const kp_drop_job *j, int64_t b) {
+  uint64_t ctr[KP_DROP_LANES];
+  uint32_t w[4][KP_DROP_LANES], e[4 * KP_DROP_LANES];
+  for (int k = 0; k < KP_DROP_LANES; k++) ctr[k] = j->offset + (uint64_t)(b + k);
+  philox_lanes(j, ctr, w);
+  for (int k = 0; k < KP_DROP_LANES; k++)
+    for (int c = 0; c < 4; c++) e[4 * k + c] = w[c][k];
+  const float *x = j->x + 4 * b;
+  float *y = j->y + 4 * b, s = j->s;
+  uint32_t thr = j->thr;
+  if (j->bwd) {
+    for (int i = 0; i < 4 * KP_DROP_LANES; i++) {
+      float v = x[i] * s, yo = y[i], ya = yo + v;
+      y[i] = (e[i] >> 8) >= thr ? ya : yo;
+    }
+  } else {
+    for (int i = 0; i < 4 * KP_DROP_LANES; i++) {
+      float v = x[i] * s;
+      y[i] = (e[i] >> 8) >= thr ? v : 0.0f;
+    }
+  }
+}
 
 /* Applies the masks of the listed blocks blk[0..m). */
-static void apply_lanes(const drop_job *j, const int64_t *blk, int m) {
+static void apply_lanes(const kp_drop_job *j, const int64_t *blk, int m) {
   uint64_t ctr[KP_DROP_LANES];
   uint32_t w[4][KP_DROP_LANES];
   for (int k = 0; k < KP_DROP_LANES; k++) ctr[k] = j->offset + (uint64_t)blk[k < m ? k : 0];
-  philox_lanes(j->seed, ctr, w);
+  philox_lanes(j, ctr, w);
   for (int k = 0; k < m; k++) {
     int64_t i0 = 4 * blk[k], cnt = j->n - i0 < 4 ? j->n - i0 : 4;
     for (int64_t c = 0; c < cnt; c++) {
@@ -87,7 +103,7 @@ static void apply_lanes(const drop_job *j, const int64_t *blk, int m) {
 }
 
 /* True when the (up to four) inputs of block b are all +0.0: the forward's output is +0.0 there. */
-static bool zero_block(const drop_job *j, int64_t b) {
+static bool zero_block(const kp_drop_job *j, int64_t b) {
   int64_t i0 = 4 * b, cnt = j->n - i0 < 4 ? j->n - i0 : 4;
   uint32_t any = 0;
   for (int64_t c = 0; c < cnt; c++) {
@@ -98,27 +114,34 @@ static bool zero_block(const drop_job *j, int64_t b) {
   return any == 0;
 }
 
-/* True when the 4 * KP_DROP_LANES inputs from block b on are all +0.0 (one vectorisable pass). */
-static bool zero_group(const drop_job *j, int64_t b) {
-  uint32_t u[4 * KP_DROP_LANES], any = 0;
+/* Bit k set: whole block b + k (k < KP_DROP_LANES) has all inputs +0.0 (one vectorisable pass). */
+static uint32_t zero_blocks(const kp_drop_job *j, int64_t b) {
+  uint32_t u[4 * KP_DROP_LANES], bits = 0;
   memcpy(u, j->x + 4 * b, sizeof u);
-  for (int k = 0; k < 4 * KP_DROP_LANES; k++) any |= u[k];
-  return any == 0;
+  for (int k = 0; k < KP_DROP_LANES; k++) bits |= (uint32_t)((u[4 * k] | u[4 * k + 1] | u[4 * k + 2] | u[4 * k + 3]) == 0) << k;
+  return bits;
 }
 
-/* Blocks [b0, b1): listed KP_DROP_LANES at a time; in the forward, all-zero blocks (and whole groups of them) are
- * written directly. */
-static void run_blocks(const drop_job *j, int64_t b0, int64_t b1) {
+/* Blocks [b0, b1) on the portable path: whole groups without an all-zero block (all of them in the
+ * backward) take the dense path; in the forward, all-zero groups are written directly and the
+ * non-zero blocks of the others are listed KP_DROP_LANES at a time. */
+static void run_blocks(const kp_drop_job *j, int64_t b0, int64_t b1) {
   int64_t blk[KP_DROP_LANES];
   int m = 0;
   for (int64_t g = b0; g < b1; g += KP_DROP_LANES) {
     int64_t ge = g + KP_DROP_LANES < b1 ? g + KP_DROP_LANES : b1;
-    if (!j->bwd && ge - g == KP_DROP_LANES && 4 * ge <= j->n && zero_group(j, g)) {
+    bool whole = ge - g == KP_DROP_LANES && 4 * ge <= j->n;
+    uint32_t zero = whole && !j->bwd ? zero_blocks(j, g) : 0;
+    if (whole && zero == 0) {
+      apply_dense(j, g);
+      continue;
+    }
+    if (whole && zero == (1u << KP_DROP_LANES) - 1) {
       if (j->y != j->x) memset(j->y + 4 * g, 0, sizeof(float) * 4 * KP_DROP_LANES);
       continue;
     }
     for (int64_t b = g; b < ge; b++) {
-      if (!j->bwd && zero_block(j, b)) {
+      if (!j->bwd && (whole ? (zero >> (b - g) & 1) : zero_block(j, b))) {
         if (j->y != j->x) {
           int64_t i0 = 4 * b, cnt = j->n - i0 < 4 ? j->n - i0 : 4;
           memset(j->y + i0, 0, sizeof(float) * (size_t)cnt);
@@ -132,31 +155,52 @@ static void run_blocks(const drop_job *j, int64_t b0, int64_t b1) {
   if (m) apply_lanes(j, blk, m);
 }
 
-static void run(const drop_job *j) {
-  int64_t nb = (j->n + 3) / 4, nchunks = (nb + KP_DROP_CHUNK - 1) / KP_DROP_CHUNK;
-#pragma omp parallel for schedule(dynamic, 1) if (j->n > KP_DROP_PAR)
+static void run_chunk(const kp_drop_job *j, bool avx2, int64_t b0, int64_t b1) {
+#if KP_DROP_AVX2_BUILT
+  if (avx2) {
+    kp_cpu_dropout_blocks_avx2(j, b0, b1);
+    return;
+  }
+#endif
+  run_blocks(j, b0, b1);
+}
+
+kp_status kp_cpu_dropout_run(float *y, const float *x, int64_t n, float p, uint64_t seed, uint64_t offset, bool bwd,
+                             kp_drop_path path) {
+  static int has_avx2 = -1; /* same answer from every thread: a benign race */
+  if (n <= 0) return KP_OK;
+  if (p == 0.0f) {
+    if (bwd)
+      for (int64_t i = 0; i < n; i++) y[i] += x[i];
+    else if (y != x)
+      memcpy(y, x, (size_t)n * sizeof(float));
+    return KP_OK;
+  }
+  if (has_avx2 < 0) has_avx2 = kp_cpu_dropout_has_avx2();
+  if (path == KP_DROP_AVX2 && !has_avx2) return kp_fail(KP_ERR_INVALID, "dropout: this CPU has no AVX2");
+  bool avx2 = path == KP_DROP_AVX2 || (path == KP_DROP_AUTO && has_avx2);
+  kp_drop_job j = {x, y, n, 1.0f / (1.0f - p), keep_threshold(p), offset, {{0}}, bwd};
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  for (int r = 0; r < 10; r++, k0 += 0x9E3779B9u, k1 += 0xBB67AE85u) j.key[r][0] = k0, j.key[r][1] = k1;
+  int64_t nb = (n + 3) / 4;
+  if (n <= KP_DROP_PAR) {
+    run_chunk(&j, avx2, 0, nb);
+    return KP_OK;
+  }
+  int64_t nchunks = (nb + KP_DROP_CHUNK - 1) / KP_DROP_CHUNK;
+#pragma omp parallel for schedule(dynamic, 1)
   for (int64_t c = 0; c < nchunks; c++) {
     int64_t b0 = c * KP_DROP_CHUNK, b1 = b0 + KP_DROP_CHUNK < nb ? b0 + KP_DROP_CHUNK : nb;
-    run_blocks(j, b0, b1);
+    run_chunk(&j, avx2, b0, b1);
   }
+  return KP_OK;
 }
 
 kp_status kp_cpu_dropout_fwd(kp_tensor *y, const kp_tensor *x, float p, uint64_t seed, uint64_t offset) {
-  int64_t n = kp_tensor_numel(x);
-  const float *px = x->data;
-  float *py = y->data; /* may alias px */
-  if (p == 0.0f) {
-    if (py != px) memcpy(py, px, (size_t)n * sizeof(float));
-    return KP_OK;
-  }
-  drop_job j = {px, py, n, 1.0f / (1.0f - p), keep_threshold(p), seed, offset, false};
-  run(&j);
-  return KP_OK;
+  return kp_cpu_dropout_run(y->data, x->data, kp_tensor_numel(x), p, seed, offset, false, KP_DROP_AUTO);
 }
 
 kp_status kp_cpu_dropout_bwd(kp_tensor *dx, const kp_tensor *dy, float p, uint64_t seed, uint64_t offset) {
   if (p == 0.0f) return kp_cpu_axpy(dx, 1.0f, dy);
-  drop_job j = {dy->data, dx->data, kp_tensor_numel(dy), 1.0f / (1.0f - p), keep_threshold(p), seed, offset, true};
-  run(&j);
-  return KP_OK;
+  return kp_cpu_dropout_run(dx->data, dy->data, kp_tensor_numel(dy), p, seed, offset, true, KP_DROP_AUTO);
 }
