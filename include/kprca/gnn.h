@@ -88,6 +88,15 @@ const char *kp_conv_type_name(kp_conv_type t);
 /** Graph parts (KP_GRAPH_*) a layer with these options needs. */
 unsigned kp_conv_graph_flags(const kp_conv_opts *o);
 
+/* A node model's input x [N, F] kept also as its non-zero pattern (CSR, built once) when it is sparse (bag of
+ * words): layer 0's input dropout and input linear then touch only the non-zeros (kp_gnn_attach_sparse_input). */
+typedef struct kp_sparse_input {
+  const kp_tensor *x; /* the dense x it mirrors; forwards on this very tensor use the sparse path */
+  kp_csr pattern;     /* N rows, F columns: x's non-zeros, columns ascending per row */
+  kp_tensor values;   /* f32 [nnz]: x's entries after the last forward's input dropout (gathered per forward) */
+  kp_tensor wt;       /* f32 [F, M]: scratch for layer 0's W^T (M = its linear's width) */
+} kp_sparse_input;
+
 typedef struct kp_conv {
   kp_conv_opts o;
   int64_t out_cols; /* output width: heads * out_dim when concat, else out_dim */
@@ -108,6 +117,7 @@ typedef struct kp_conv {
   kp_tensor head_ptr;      /* GAT mean: i32 [N+1], i * H */
   bool dropped;            /* GAT: attention dropout was applied in the last forward */
   uint64_t drop_seed, drop_offset;
+  const kp_sparse_input *sparse_in; /* GCN/GAT input linear: its x as CSR (set by kp_gnn per forward; NULL: dense) */
 } kp_conv;
 
 /** Declares the layer's parameters in p under prefix ("convs.0"; "" for none), with PyG's names and init rules. */
@@ -206,7 +216,12 @@ typedef struct kp_gnn {
   kp_tensor logits, dlogits, probs, loss; /* [rows, classes]; loss f32 [1] */
   const kp_gnn_graph *fwd_graph;          /* graph and input of the last forward */
   const kp_tensor *fwd_x;
+  kp_sparse_input sx; /* layer 0's sparse input, when attached (sx_ready) */
+  bool sx_ready;
 } kp_gnn;
+
+/* Inputs at most this dense get a sparse layer 0 from the trainer (Cora: 1.3% non-zeros). */
+#define KP_GNN_SPARSE_INPUT_DENSITY 0.10
 
 /** Builds the model (parameters declared, allocated and zero) on dev. */
 kp_status kp_gnn_init(kp_gnn *m, const kp_gnn_config *cfg, kp_device dev);
@@ -215,6 +230,11 @@ void kp_gnn_free(kp_gnn *m);
 kp_status kp_gnn_reset_parameters(kp_gnn *m, kp_rng *r);
 /** Graph parts (KP_GRAPH_*) the model's layers need. */
 unsigned kp_gnn_graph_flags(const kp_gnn_config *cfg);
+/** Keeps x [N, in_dim] also as CSR when at most max_density of it is non-zero, x is on the CPU, its backend has
+ *  kp_csr_linear and layer 0 can use it (GCN transforming first, GAT without residual): forwards on this very
+ *  tensor then run layer 0's input dropout (the dense path's masks) and input linear on the non-zeros only. x must
+ *  outlive the model and keep its zero pattern; *used (may be NULL) tells whether it was attached. */
+kp_status kp_gnn_attach_sparse_input(kp_gnn *m, const kp_tensor *x, double max_density, bool *used);
 /** m->logits [N or G, classes] = model(x [N, in_dim]) on g; training enables every dropout. x and g must stay
  *  alive and unchanged until the backward. */
 kp_status kp_gnn_forward(kp_gnn *m, const kp_gnn_graph *g, const kp_tensor *x, bool training);

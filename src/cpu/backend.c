@@ -1,5 +1,6 @@
 /* The CPU backend table. */
 #include "cpu/cpu.h"
+#include "cpu/sparse_linear.h"
 
 static const kp_backend cpu_backend = {
     .name = "cpu",
@@ -34,6 +35,9 @@ static const kp_backend cpu_backend = {
     .segment_bwd = kp_cpu_segment_bwd,
     .spmm_fwd = kp_cpu_spmm_fwd,
     .spmm_bwd = kp_cpu_spmm_bwd,
+    .csr_gather_dropout = kp_cpu_csr_gather_dropout,
+    .csr_linear_fwd = kp_cpu_csr_linear_fwd,
+    .csr_linear_bwd = kp_cpu_csr_linear_bwd,
     .sddmm_fwd = kp_cpu_sddmm_fwd,
     .sddmm_bwd = kp_cpu_sddmm_bwd,
     .edge_softmax_fwd = kp_cpu_edge_softmax_fwd,

@@ -150,3 +150,18 @@ kp_status kp_conv_plan_hidden(kp_conv *c, const kp_gnn_graph *g) {
     if (!again) return KP_OK;
   }
 }
+
+kp_status kp_conv_in_linear_fwd(const kp_conv *c, kp_tensor *h, const kp_tensor *x, const kp_tensor *W) {
+  const kp_sparse_input *s = c->sparse_in;
+  if (!s) return kp_linear_fwd(h, NULL, x, W, NULL, KP_ACT_NONE, 0.0f);
+  kp_tensor wt = s->wt;
+  return kp_csr_linear_fwd(h, &wt, &s->pattern, &s->values, W);
+}
+
+kp_status kp_conv_in_linear_bwd(const kp_conv *c, kp_tensor *dx, kp_tensor *dW, const kp_tensor *dh,
+                                const kp_tensor *x, const kp_tensor *W) {
+  const kp_sparse_input *s = c->sparse_in;
+  if (!s) return kp_linear_bwd(dx, dW, NULL, dh, NULL, x, W, KP_ACT_NONE, 0.0f);
+  KP_TRY(kp_csr_linear_bwd(dW, dh, &s->pattern, &s->values));
+  return dx ? kp_linear_bwd(dx, NULL, NULL, dh, NULL, x, W, KP_ACT_NONE, 0.0f) : KP_OK;
+}

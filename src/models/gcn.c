@@ -32,7 +32,7 @@ kp_status kp_gcn_fwd(kp_conv *c, const kp_params *p, const kp_gnn_graph *g, cons
   KP_TRY(kp_conv_plan_hidden(c, g));
   kp_tensor W = kp_pv(p, c->p_lin), b = kp_pv(p, c->p_bias);
   if (c->transform_first) {
-    KP_TRY(kp_linear_fwd(&c->h, NULL, x, &W, NULL, KP_ACT_NONE, 0.0f));
+    KP_TRY(kp_conv_in_linear_fwd(c, &c->h, x, &W));
     KP_TRY(kp_spmm_fwd(y, a, w, &c->h, KP_REDUCE_SUM));
     if (c->p_bias >= 0) KP_TRY(kp_bias_add_fwd(y, y, &b));
     return KP_OK;
@@ -52,7 +52,7 @@ kp_status kp_gcn_bwd(kp_conv *c, kp_params *p, const kp_gnn_graph *g, const kp_t
   if (c->transform_first) {
     if (pdb) KP_TRY(kp_bias_add_bwd(NULL, pdb, dy));
     KP_TRY(kp_spmm_bwd(&c->dh, NULL, dy, a, w, &c->h, KP_REDUCE_SUM));
-    return kp_linear_bwd(dx, &dW, NULL, &c->dh, NULL, x, &W, KP_ACT_NONE, 0.0f);
+    return kp_conv_in_linear_bwd(c, dx, &dW, &c->dh, x, &W);
   }
   KP_TRY(kp_linear_bwd(&c->dh, &dW, pdb, dy, NULL, &c->h, &W, KP_ACT_NONE, 0.0f));
   return dx ? kp_spmm_bwd(dx, NULL, &c->dh, a, w, x, KP_REDUCE_SUM) : KP_OK;

@@ -3,6 +3,7 @@
  * flat gradient buffer. Dropout masks come from Philox at (drop_seed, drop_offset), and the
  * offset advances with every call, so a (seed, offset) pair fixes every mask of a run. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "kprca/kprca.h"
 #include "models/gnn_internal.h"
@@ -113,8 +114,18 @@ kp_status kp_gnn_init(kp_gnn *m, const kp_gnn_config *cfg, kp_device dev) {
   return s;
 }
 
+static void sparse_input_free(kp_gnn *m) {
+  kp_csr_free(&m->sx.pattern);
+  kp_tensor_free(&m->sx.values);
+  kp_tensor_free(&m->sx.wt);
+  memset(&m->sx, 0, sizeof m->sx);
+  m->sx_ready = false;
+  if (m->num_convs > 0) m->convs[0].sparse_in = NULL;
+}
+
 void kp_gnn_free(kp_gnn *m) {
   if (!m) return;
+  sparse_input_free(m);
   for (int l = 0; l < m->num_convs; l++) kp_conv_free(&m->convs[l]);
   kp_head_free(&m->head);
   kp_arena_free(&m->arena);
@@ -126,6 +137,48 @@ kp_status kp_gnn_reset_parameters(kp_gnn *m, kp_rng *r) { return kp_params_init_
 
 static bool node_task(const kp_gnn *m) { return m->cfg.task == KP_GNN_NODE; }
 static float in_dropout(const kp_gnn *m, int l) { return l == 0 ? m->cfg.input_dropout : m->cfg.dropout; }
+
+kp_status kp_gnn_attach_sparse_input(kp_gnn *m, const kp_tensor *x, double max_density, bool *used) {
+  if (used) *used = false;
+  sparse_input_free(m);
+  if (m->num_convs < 1 || !x || x->ndim != 2 || x->dtype != KP_F32 || x->shape[1] != m->cfg.in_dim ||
+      x->device.type != KP_DEV_CPU || !kp_device_eq(x->device, m->params.device))
+    return KP_OK;
+  const kp_conv *c = &m->convs[0];
+  bool fits = c->o.type == KP_CONV_GCN && c->transform_first; /* GAT: once gat.c's input linear uses the helper */
+  if (!fits || !kp_csr_linear_supported(x->device)) return KP_OK;
+  int64_t N = x->shape[0], F = x->shape[1], nnz = 0;
+  const float *px = x->data;
+  for (int64_t k = 0; k < N * F; k++) nnz += px[k] != 0.0f;
+  if ((double)nnz > max_density * (double)N * (double)F || nnz > INT32_MAX || N > INT32_MAX) return KP_OK;
+  int32_t *indptr = malloc(sizeof(int32_t) * (size_t)(N + 1)), *indices = malloc(sizeof(int32_t) * (size_t)(nnz ? nnz : 1));
+  kp_status s = KP_OK;
+  if (!indptr || !indices) s = kp_fail(KP_ERR_NOMEM, "gnn sparse input: out of host memory for %lld non-zeros",
+                                       (long long)nnz);
+  if (s == KP_OK) {
+    int32_t e = 0;
+    indptr[0] = 0;
+    for (int64_t i = 0; i < N; i++) {
+      for (int64_t j = 0; j < F; j++)
+        if (px[i * F + j] != 0.0f) indices[e++] = (int32_t)j;
+      indptr[i + 1] = e;
+    }
+    s = kp_csr_init(&m->sx.pattern, x->device, N, F, indptr, indices);
+  }
+  free(indptr);
+  free(indices);
+  int64_t M = kp_pv(&m->params, c->p_lin).shape[0], ts[2] = {F, M};
+  if (s == KP_OK) s = kp_tensor_alloc(&m->sx.values, KP_F32, x->device, 1, &nnz);
+  if (s == KP_OK) s = kp_tensor_alloc(&m->sx.wt, KP_F32, x->device, 2, ts);
+  if (s != KP_OK) {
+    sparse_input_free(m);
+    return s;
+  }
+  m->sx.x = x;
+  m->sx_ready = true;
+  if (used) *used = true;
+  return KP_OK;
+}
 
 static kp_status plan(kp_gnn *m, const kp_gnn_graph *g) {
   int64_t n = g->num_nodes, G = g->num_graphs, C = m->cfg.num_classes, L = m->num_convs;
@@ -159,6 +212,7 @@ static kp_status plan(kp_gnn *m, const kp_gnn_graph *g) {
 
 /* The input of conv l as its forward saw it. */
 static const kp_tensor *conv_input(const kp_gnn *m, int l) {
+  if (l == 0 && m->convs[0].sparse_in) return m->fwd_x; /* its linear reads the CSR values instead */
   if (m->dropped[l]) return &m->xin[l];
   return l == 0 ? m->fwd_x : &m->act[l - 1];
 }
@@ -174,10 +228,15 @@ kp_status kp_gnn_forward(kp_gnn *m, const kp_gnn_graph *g, const kp_tensor *x, b
   m->fwd_x = x;
   const kp_tensor *cur = x;
   uint64_t seed = m->fwd_seed = m->drop_seed;
+  m->convs[0].sparse_in = m->sx_ready && x == m->sx.x ? &m->sx : NULL;
   for (int l = 0; l < m->num_convs; l++) {
     float p = in_dropout(m, l);
     m->dropped[l] = training && p > 0.0f;
-    if (m->dropped[l]) {
+    if (l == 0 && m->convs[0].sparse_in) { /* the same masks, drawn and applied at x's non-zeros only */
+      m->drop_at[l] = m->drop_offset;
+      KP_TRY(kp_csr_gather_dropout(&m->sx.values, &m->sx.pattern, x, m->dropped[l] ? p : 0.0f, seed, m->drop_offset));
+      if (m->dropped[l]) m->drop_offset += kp_philox_blocks((uint64_t)kp_tensor_numel(x));
+    } else if (m->dropped[l]) {
       m->drop_at[l] = m->drop_offset;
       KP_TRY(kp_dropout_fwd(&m->xin[l], cur, p, seed, m->drop_offset));
       m->drop_offset += kp_philox_blocks((uint64_t)kp_tensor_numel(&m->xin[l]));

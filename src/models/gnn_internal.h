@@ -37,6 +37,11 @@ static inline kp_tensor kp_pg(const kp_params *p, int i) {
 const char *kp_param_name(char *buf, size_t n, const char *prefix, const char *name);
 
 /* Per-layer entry points behind kp_conv_fwd / kp_conv_bwd. */
+/** The input linear of GCN and GAT, h = x W^T (no bias): on c->sparse_in's CSR values when set, else dense. */
+kp_status kp_conv_in_linear_fwd(const kp_conv *c, kp_tensor *h, const kp_tensor *x, const kp_tensor *W);
+/** Its backward: dW += dh^T x (from the CSR when set), dx += dh W (dense; NULL: skip). */
+kp_status kp_conv_in_linear_bwd(const kp_conv *c, kp_tensor *dx, kp_tensor *dW, const kp_tensor *dh,
+                                const kp_tensor *x, const kp_tensor *W);
 /** Sizes the h / dh workspace shared by GCN and SAGE for graph g. */
 kp_status kp_conv_plan_hidden(kp_conv *c, const kp_gnn_graph *g);
 kp_status kp_gcn_init(kp_conv *c, kp_params *p, const char *prefix);

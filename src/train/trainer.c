@@ -161,6 +161,8 @@ static kp_status create(kp_trainer *t) {
   KP_TRY(kp_trainer_prepare_device_data(t));
   KP_TRY(kp_gnn_init(&t->model, &mc, t->dev));
   t->model_ready = true;
+  /* a bag-of-words x on the CPU: layer 0 works on its non-zeros (same masks, sums in another order) */
+  if (t->task == KP_GNN_NODE) KP_TRY(kp_gnn_attach_sparse_input(&t->model, &t->x, KP_GNN_SPARSE_INPUT_DENSITY, NULL));
   kp_rng init = kp_rng_make(kp_trainer_stream_seed(t->seed, 1));
   KP_TRY(kp_gnn_reset_parameters(&t->model, &init));
   t->model.drop_seed = kp_trainer_stream_seed(t->seed, 2);

@@ -197,3 +197,51 @@ kp_status kp_edge_softmax_bwd(kp_tensor *dscores, const kp_tensor *dout, const k
   KP_GET_BACKEND(op, g->device, edge_softmax_bwd, be);
   return be->edge_softmax_bwd(dscores, dout, g, out);
 }
+
+/* ---- sparse input X (pattern g, values v [nnz]) times a dense Linear weight ---- */
+
+static kp_status values_check(const char *op, const kp_csr *g, const kp_tensor *v) {
+  KP_TRY(csr_check(op, g));
+  int64_t shape[1] = {g->nnz};
+  return kp_check_shape(op, "v", v, KP_F32, g->device, 1, shape);
+}
+
+kp_status kp_csr_gather_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x, float p, uint64_t seed,
+                                uint64_t offset) {
+  const char *op = "csr_gather_dropout";
+  KP_TRY(values_check(op, g, v));
+  int64_t shape[2] = {g->nrows, g->ncols};
+  KP_TRY(kp_check_shape(op, "x", x, KP_F32, g->device, 2, shape));
+  if (!(p >= 0.0f && p < 1.0f)) return kp_fail(KP_ERR_INVALID, "%s: p = %g, must be in [0, 1)", op, (double)p);
+  KP_GET_BACKEND(op, g->device, csr_gather_dropout, be);
+  return be->csr_gather_dropout(v, g, x, p, seed, offset);
+}
+
+kp_status kp_csr_linear_fwd(kp_tensor *y, kp_tensor *wt, const kp_csr *g, const kp_tensor *v, const kp_tensor *w) {
+  const char *op = "csr_linear_fwd";
+  KP_TRY(values_check(op, g, v));
+  int64_t ws[2] = {-1, g->ncols};
+  KP_TRY(kp_check_shape(op, "w", w, KP_F32, g->device, 2, ws));
+  int64_t M = w->shape[0], ts[2] = {g->ncols, M}, ys[2] = {g->nrows, M};
+  KP_TRY(kp_check_shape(op, "wt", wt, KP_F32, g->device, 2, ts));
+  KP_TRY(kp_check_shape(op, "y", y, KP_F32, g->device, 2, ys));
+  KP_GET_BACKEND(op, g->device, csr_linear_fwd, be);
+  return be->csr_linear_fwd(y, wt, g, v, w);
+}
+
+kp_status kp_csr_linear_bwd(kp_tensor *dw, const kp_tensor *dy, const kp_csr *g, const kp_tensor *v) {
+  const char *op = "csr_linear_bwd";
+  KP_TRY(values_check(op, g, v));
+  int64_t ys[2] = {g->nrows, -1};
+  KP_TRY(kp_check_shape(op, "dy", dy, KP_F32, g->device, 2, ys));
+  int64_t ws[2] = {dy->shape[1], g->ncols};
+  KP_TRY(kp_check_shape(op, "dw", dw, KP_F32, g->device, 2, ws));
+  KP_GET_BACKEND(op, g->device, csr_linear_bwd, be);
+  return be->csr_linear_bwd(dw, dy, g, v);
+}
+
+bool kp_csr_linear_supported(kp_device dev) {
+  const kp_backend *be;
+  if (kp_backend_for(dev, &be) != KP_OK) return false;
+  return be->csr_gather_dropout && be->csr_linear_fwd && be->csr_linear_bwd;
+}

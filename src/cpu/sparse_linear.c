@@ -1,0 +1,165 @@
+/* CPU: a sparse input X (CSR pattern g, values v) times a dense Linear weight, and the input dropout that feeds it.
+ * Every output element is owned by one loop iteration (rows of y through g, columns of dw through g's transpose),
+ * so sums run in one fixed order whatever the thread count, without atomics.
+ *
+ * The dropout draws exactly kp_dropout_fwd's mask bits: element k = row * ncols + col is kept when word k % 4 of
+ * the Philox block offset + k / 4 satisfies (word >> 8) >= ceil(p * 2^24) (src/cpu/dropout.c). Only the blocks that
+ * hold an entry are drawn, KP_SPX_LANES at a time in structure-of-arrays form so the rounds vectorise. */
+#include <math.h>
+#include <string.h>
+#include "cpu/sparse_linear.h"
+#include "kprca/rng.h"
+
+#define KP_SPX_LANES 16    /* Philox blocks computed together */
+#define KP_SPX_ROWS 64     /* rows per OpenMP work item */
+#define KP_SPX_PAR 32768   /* below this much work a loop runs on one thread */
+
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#define KP_SPX_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define KP_SPX_CLONES
+#endif
+
+/* Words w[0..3][k] of the Philox block at counter ctr[k] under key seed: kp_philox4x32_10's rounds, per lane. */
+KP_SPX_CLONES
+static void philox_lanes(uint64_t seed, const uint64_t ctr[KP_SPX_LANES], uint32_t w[4][KP_SPX_LANES]) {
+  uint32_t x0[KP_SPX_LANES], x1[KP_SPX_LANES], x2[KP_SPX_LANES], x3[KP_SPX_LANES];
+  for (int k = 0; k < KP_SPX_LANES; k++) {
+    x0[k] = (uint32_t)ctr[k];
+    x1[k] = (uint32_t)(ctr[k] >> 32);
+    x2[k] = 0;
+    x3[k] = 0;
+  }
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  for (int r = 0; r < 10; r++) {
+    for (int k = 0; k < KP_SPX_LANES; k++) {
+      uint64_t p0 = (uint64_t)0xD2511F53u * x0[k], p1 = (uint64_t)0xCD9E8D57u * x2[k];
+      uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[k] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ x3[k] ^ k1;
+      x0[k] = n0;
+      x1[k] = (uint32_t)p1;
+      x2[k] = n2;
+      x3[k] = (uint32_t)p0;
+    }
+    k0 += 0x9E3779B9u;
+    k1 += 0xBB67AE85u;
+  }
+  memcpy(w[0], x0, sizeof x0);
+  memcpy(w[1], x1, sizeof x1);
+  memcpy(w[2], x2, sizeof x2);
+  memcpy(w[3], x3, sizeof x3);
+}
+
+typedef struct gather_job {
+  const int32_t *rows, *cols;
+  const float *x;
+  float *v;
+  int64_t ncols;
+  float s;
+  uint32_t thr;
+  uint64_t seed, offset;
+} gather_job;
+
+static uint64_t elem_of(const gather_job *j, int64_t e) { return (uint64_t)j->rows[e] * (uint64_t)j->ncols + (uint64_t)j->cols[e]; }
+
+/* Entries [e0, e1) whose distinct blocks (consecutive runs of one block count once) were listed in ctr[0..m). */
+static void apply_lanes(const gather_job *j, int64_t e0, int64_t e1, uint64_t ctr[KP_SPX_LANES], int m) {
+  uint32_t w[4][KP_SPX_LANES];
+  for (int k = m; k < KP_SPX_LANES; k++) ctr[k] = ctr[0];
+  philox_lanes(j->seed, ctr, w);
+  int k = -1;
+  uint64_t last = UINT64_MAX;
+  for (int64_t e = e0; e < e1; e++) {
+    uint64_t el = elem_of(j, e), b = el >> 2;
+    if (b != last) k++, last = b;
+    float xv = j->x[el];
+    j->v[e] = (w[el & 3][k] >> 8) >= j->thr ? xv * j->s : 0.0f;
+  }
+}
+
+static void gather_range(const gather_job *j, int64_t e0, int64_t e1) {
+  uint64_t ctr[KP_SPX_LANES], last = UINT64_MAX;
+  int m = 0;
+  int64_t first = e0;
+  for (int64_t e = e0; e < e1; e++) {
+    uint64_t b = elem_of(j, e) >> 2;
+    if (b == last) continue;
+    if (m == KP_SPX_LANES) {
+      apply_lanes(j, first, e, ctr, m);
+      first = e;
+      m = 0;
+    }
+    ctr[m++] = j->offset + b;
+    last = b;
+  }
+  if (m) apply_lanes(j, first, e1, ctr, m);
+}
+
+kp_status kp_cpu_csr_gather_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x, float p, uint64_t seed,
+                                    uint64_t offset) {
+  const int32_t *ip = g->indptr.data;
+  int64_t R = g->nrows, nchunks = (R + KP_SPX_ROWS - 1) / KP_SPX_ROWS;
+  gather_job j = {g->rows.data, g->indices.data, x->data, v->data, g->ncols, 1.0f, 0, seed, offset};
+  if (p == 0.0f) {
+    for (int64_t e = 0; e < g->nnz; e++) j.v[e] = j.x[elem_of(&j, e)];
+    return KP_OK;
+  }
+  j.s = 1.0f / (1.0f - p);
+  j.thr = (uint32_t)ceil((double)p * 16777216.0);
+#pragma omp parallel for schedule(dynamic, 1) if (g->nnz > KP_SPX_PAR / 16)
+  for (int64_t c = 0; c < nchunks; c++) {
+    int64_t r0 = c * KP_SPX_ROWS, r1 = r0 + KP_SPX_ROWS < R ? r0 + KP_SPX_ROWS : R;
+    gather_range(&j, ip[r0], ip[r1]);
+  }
+  return KP_OK;
+}
+
+kp_status kp_cpu_csr_linear_fwd(kp_tensor *y, kp_tensor *wt, const kp_csr *g, const kp_tensor *v, const kp_tensor *w) {
+  int64_t R = g->nrows, C = g->ncols, M = w->shape[0];
+  const int32_t *ip = g->indptr.data, *ix = g->indices.data;
+  const float *pw = w->data, *pv = v->data;
+  float *pt = wt->data, *py = y->data;
+  /* wt = w^T in tiles of 64 columns */
+#pragma omp parallel for schedule(static) if (M * C > KP_SPX_PAR)
+  for (int64_t c0 = 0; c0 < C; c0 += 64) {
+    int64_t c1 = c0 + 64 < C ? c0 + 64 : C;
+    for (int64_t o = 0; o < M; o++)
+      for (int64_t c = c0; c < c1; c++) pt[c * M + o] = pw[o * C + c];
+  }
+#pragma omp parallel for schedule(dynamic, 16) if ((g->nnz + R) * M > KP_SPX_PAR)
+  for (int64_t i = 0; i < R; i++) {
+    float *yo = py + i * M;
+    for (int64_t o = 0; o < M; o++) yo[o] = 0.0f;
+    for (int32_t e = ip[i]; e < ip[i + 1]; e++) {
+      float s = pv[e];
+      if (s == 0.0f) continue; /* a dropped entry */
+      const float *wr = pt + (int64_t)ix[e] * M;
+      for (int64_t o = 0; o < M; o++) yo[o] += s * wr[o];
+    }
+  }
+  return KP_OK;
+}
+
+#define KP_SPX_OUT 64 /* outputs accumulated together per column */
+
+kp_status kp_cpu_csr_linear_bwd(kp_tensor *dw, const kp_tensor *dy, const kp_csr *g, const kp_tensor *v) {
+  int64_t C = g->ncols, M = dy->shape[1];
+  const int32_t *tp = g->t_indptr.data, *tr = g->t_rows.data, *te = g->t_edge.data;
+  const float *pv = v->data, *gy = dy->data;
+  float *pdw = dw->data;
+#pragma omp parallel for schedule(dynamic, 32) if ((g->nnz + C) * M > KP_SPX_PAR)
+  for (int64_t c = 0; c < C; c++) {
+    if (tp[c] == tp[c + 1]) continue;
+    for (int64_t o0 = 0; o0 < M; o0 += KP_SPX_OUT) {
+      int64_t mo = M - o0 < KP_SPX_OUT ? M - o0 : KP_SPX_OUT;
+      float acc[KP_SPX_OUT] = {0};
+      for (int32_t q = tp[c]; q < tp[c + 1]; q++) {
+        float s = pv[te[q]];
+        if (s == 0.0f) continue;
+        const float *gr = gy + (int64_t)tr[q] * M + o0;
+        for (int64_t o = 0; o < mo; o++) acc[o] += s * gr[o];
+      }
+      for (int64_t o = 0; o < mo; o++) pdw[(o0 + o) * C + c] += acc[o];
+    }
+  }
+  return KP_OK;
+}
