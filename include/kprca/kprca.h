@@ -17,6 +17,7 @@
 #include "kprca/index.h"
 #include "kprca/segment.h"
 #include "kprca/sparse.h"
+#include "kprca/gat_attention.h"
 #include "kprca/loss.h"
 #include "kprca/optim.h"
 #include "kprca/schedule.h"

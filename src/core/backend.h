@@ -13,6 +13,7 @@
 #include "kprca/device.h"
 #include "kprca/dropout.h"
 #include "kprca/elementwise.h"
+#include "kprca/gat_attention.h"
 #include "kprca/index.h"
 #include "kprca/layernorm.h"
 #include "kprca/loss.h"
@@ -86,6 +87,12 @@ typedef struct kp_backend {
   kp_status (*edge_softmax_fwd)(kp_tensor *out, const kp_csr *g, const kp_tensor *scores);
   kp_status (*edge_softmax_bwd)(kp_tensor *dscores, const kp_tensor *dout, const kp_csr *g, const kp_tensor *out);
   void (*csr_release)(kp_csr *g); /* (opt) frees g->backend_cache */
+  /* fused GAT attention (opt: NULL composes sddmm, gather, act, edge softmax, dropout, spmm in src/models/gat.c) */
+  kp_status (*gat_attn_fwd)(kp_tensor *y, kp_gat_attn *a, const kp_csr *g, const kp_tensor *h,
+                            const kp_tensor *att_src, const kp_tensor *att_dst);
+  kp_status (*gat_attn_bwd)(kp_tensor *dh, kp_tensor *datt_src, kp_tensor *datt_dst, kp_gat_attn *a,
+                            const kp_tensor *dy, const kp_csr *g, const kp_tensor *h, const kp_tensor *att_src,
+                            const kp_tensor *att_dst);
   /* losses */
   kp_status (*cross_entropy_fwd)(kp_tensor *loss, kp_tensor *probs, const kp_tensor *logits, const kp_tensor *targets,
                                  const kp_tensor *weights, float ls, int ignore_index);

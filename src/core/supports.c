@@ -44,6 +44,8 @@ static const struct { const char *name; size_t offset; } kp_op_entries[] = {
     {"edge_softmax_fwd", offsetof(kp_backend, edge_softmax_fwd)},
     {"edge_softmax_bwd", offsetof(kp_backend, edge_softmax_bwd)},
     {"csr_release", offsetof(kp_backend, csr_release)},
+    {"gat_attn_fwd", offsetof(kp_backend, gat_attn_fwd)},
+    {"gat_attn_bwd", offsetof(kp_backend, gat_attn_bwd)},
     {"cross_entropy_fwd", offsetof(kp_backend, cross_entropy_fwd)},
     {"cross_entropy_bwd", offsetof(kp_backend, cross_entropy_bwd)},
     {"bce_logits_fwd", offsetof(kp_backend, bce_logits_fwd)},

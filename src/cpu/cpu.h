@@ -60,6 +60,10 @@ kp_status kp_cpu_sddmm_bwd(kp_tensor *da, kp_tensor *db, const kp_tensor *dout, 
 kp_status kp_cpu_edge_softmax_fwd(kp_tensor *out, const kp_csr *g, const kp_tensor *scores);
 kp_status kp_cpu_edge_softmax_bwd(kp_tensor *dscores, const kp_tensor *dout, const kp_csr *g, const kp_tensor *out);
 
+/* gat_attention.c */
+kp_status kp_cpu_gat_attn_fwd(kp_tensor *y, kp_gat_attn *a, const kp_csr *g, const kp_tensor *h, const kp_tensor *att_src, const kp_tensor *att_dst);
+kp_status kp_cpu_gat_attn_bwd(kp_tensor *dh, kp_tensor *datt_src, kp_tensor *datt_dst, kp_gat_attn *a, const kp_tensor *dy, const kp_csr *g, const kp_tensor *h, const kp_tensor *att_src, const kp_tensor *att_dst);
+
 /* loss.c */
 kp_status kp_cpu_cross_entropy_fwd(kp_tensor *loss, kp_tensor *probs, const kp_tensor *logits, const kp_tensor *targets, const kp_tensor *weights, float ls, int ignore_index);
 kp_status kp_cpu_cross_entropy_bwd(kp_tensor *dlogits, const kp_tensor *probs, const kp_tensor *targets, const kp_tensor *weights, float ls, int ignore_index, float dloss);
