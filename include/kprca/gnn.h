@@ -93,7 +93,8 @@ unsigned kp_conv_graph_flags(const kp_conv_opts *o);
 typedef struct kp_sparse_input {
   const kp_tensor *x; /* the dense x it mirrors; forwards on this very tensor use the sparse path */
   kp_csr pattern;     /* N rows, F columns: x's non-zeros, columns ascending per row */
-  kp_tensor values;   /* f32 [nnz]: x's entries after the last forward's input dropout (gathered per forward) */
+  kp_tensor x_values; /* f32 [nnz]: x's entries (copied once) */
+  kp_tensor values;   /* f32 [nnz]: x's entries after the last forward's input dropout */
   kp_tensor wt;       /* f32 [F, M]: scratch for layer 0's W^T (M = its linear's width) */
 } kp_sparse_input;
 
@@ -233,7 +234,7 @@ unsigned kp_gnn_graph_flags(const kp_gnn_config *cfg);
 /** Keeps x [N, in_dim] also as CSR when at most max_density of it is non-zero, x is on the CPU, its backend has
  *  kp_csr_linear and layer 0 can use it (GCN transforming first, GAT without residual): forwards on this very
  *  tensor then run layer 0's input dropout (the dense path's masks) and input linear on the non-zeros only. x must
- *  outlive the model and keep its zero pattern; *used (may be NULL) tells whether it was attached. */
+ *  outlive the model unchanged (its values are copied here once); *used (may be NULL) tells whether it was attached. */
 kp_status kp_gnn_attach_sparse_input(kp_gnn *m, const kp_tensor *x, double max_density, bool *used);
 /** m->logits [N or G, classes] = model(x [N, in_dim]) on g; training enables every dropout. x and g must stay
  *  alive and unchanged until the backward. */

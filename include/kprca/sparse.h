@@ -50,17 +50,17 @@ kp_status kp_edge_softmax_bwd(kp_tensor *dscores, const kp_tensor *dout, const k
  * Here g is the non-zero pattern of a matrix X [nrows, ncols] (a row's columns ascending for the fastest
  * dropout) and v [nnz] holds X's values in g's entry order. */
 
-/** v[e] = dropout(x)[row(e), col(e)] for dense x [nrows, ncols]: bit for bit kp_dropout_fwd(x, p, seed, offset) at
- *  those elements (p = 0: the plain gather), drawing only the Philox blocks that hold an entry. */
-kp_status kp_csr_gather_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x, float p, uint64_t seed,
-                                uint64_t offset);
+/** Dropout of X's values x0 [nnz] into v [nnz] with the masks of the dense X: bit for bit what
+ *  kp_dropout_fwd(X, p, seed, offset) gives at element row(e) * ncols + col(e), drawing only the Philox blocks that
+ *  hold an entry (p = 0: a copy). */
+kp_status kp_csr_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x0, float p, uint64_t seed, uint64_t offset);
 /** y [nrows, M] = X w^T for a Linear weight w [M, ncols]; wt [ncols, M] is scratch that receives w^T. Each row of y
  *  sums its entries in g's order (zero values skipped). */
 kp_status kp_csr_linear_fwd(kp_tensor *y, kp_tensor *wt, const kp_csr *g, const kp_tensor *v, const kp_tensor *w);
 /** dw [M, ncols] += dy^T X for dy [nrows, M]: each column of X sums its entries in row order through g's transpose
  *  (no atomics, one order whatever the threads). */
 kp_status kp_csr_linear_bwd(kp_tensor *dw, const kp_tensor *dy, const kp_csr *g, const kp_tensor *v);
-/** True when dev's backend implements kp_csr_gather_dropout, kp_csr_linear_fwd and kp_csr_linear_bwd. */
+/** True when dev's backend implements kp_csr_dropout, kp_csr_linear_fwd and kp_csr_linear_bwd. */
 bool kp_csr_linear_supported(kp_device dev);
 
 #ifdef __cplusplus

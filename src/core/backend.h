@@ -77,8 +77,8 @@ typedef struct kp_backend {
   kp_status (*spmm_bwd)(kp_tensor *dx, kp_tensor *dw, const kp_tensor *dy, const kp_csr *g, const kp_tensor *w,
                         const kp_tensor *x, kp_reduce r);
   /* a sparse input X (CSR pattern, values) times a dense Linear weight (opt: NULL keeps the dense path) */
-  kp_status (*csr_gather_dropout)(kp_tensor *v, const kp_csr *g, const kp_tensor *x, float p, uint64_t seed,
-                                  uint64_t offset);
+  kp_status (*csr_dropout)(kp_tensor *v, const kp_csr *g, const kp_tensor *x0, float p, uint64_t seed,
+                           uint64_t offset);
   kp_status (*csr_linear_fwd)(kp_tensor *y, kp_tensor *wt, const kp_csr *g, const kp_tensor *v, const kp_tensor *w);
   kp_status (*csr_linear_bwd)(kp_tensor *dw, const kp_tensor *dy, const kp_csr *g, const kp_tensor *v);
   kp_status (*sddmm_fwd)(kp_tensor *out, const kp_csr *g, const kp_tensor *a, const kp_tensor *b);

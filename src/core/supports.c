@@ -36,7 +36,7 @@ static const struct { const char *name; size_t offset; } kp_op_entries[] = {
     {"segment_bwd", offsetof(kp_backend, segment_bwd)},
     {"spmm_fwd", offsetof(kp_backend, spmm_fwd)},
     {"spmm_bwd", offsetof(kp_backend, spmm_bwd)},
-    {"csr_gather_dropout", offsetof(kp_backend, csr_gather_dropout)},
+    {"csr_dropout", offsetof(kp_backend, csr_dropout)},
     {"csr_linear_fwd", offsetof(kp_backend, csr_linear_fwd)},
     {"csr_linear_bwd", offsetof(kp_backend, csr_linear_bwd)},
     {"sddmm_fwd", offsetof(kp_backend, sddmm_fwd)},

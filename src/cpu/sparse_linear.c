@@ -49,66 +49,69 @@ static void philox_lanes(uint64_t seed, const uint64_t ctr[KP_SPX_LANES], uint32
   memcpy(w[3], x3, sizeof x3);
 }
 
-typedef struct gather_job {
-  const int32_t *rows, *cols;
-  const float *x;
+typedef struct drop_job {
+  const int32_t *ip, *cols;
+  const float *x0;
   float *v;
   int64_t ncols;
   float s;
   uint32_t thr;
   uint64_t seed, offset;
-} gather_job;
+} drop_job;
 
-static uint64_t elem_of(const gather_job *j, int64_t e) { return (uint64_t)j->rows[e] * (uint64_t)j->ncols + (uint64_t)j->cols[e]; }
-
-/* Entries [e0, e1) whose distinct blocks (consecutive runs of one block count once) were listed in ctr[0..m). */
-static void apply_lanes(const gather_job *j, int64_t e0, int64_t e1, uint64_t ctr[KP_SPX_LANES], int m) {
+/* Masks runs k < m of entries (a run: consecutive entries of one row in one Philox block, from first[k] to the next
+ * run's first entry, the last run to end), the row of run k starting at element rbase[k]. */
+static void mask_runs(const drop_job *j, uint64_t ctr[KP_SPX_LANES], const int64_t *first, const uint64_t *rbase, int m,
+                      int64_t end) {
   uint32_t w[4][KP_SPX_LANES];
   for (int k = m; k < KP_SPX_LANES; k++) ctr[k] = ctr[0];
   philox_lanes(j->seed, ctr, w);
-  int k = -1;
-  uint64_t last = UINT64_MAX;
-  for (int64_t e = e0; e < e1; e++) {
-    uint64_t el = elem_of(j, e), b = el >> 2;
-    if (b != last) k++, last = b;
-    float xv = j->x[el];
-    j->v[e] = (w[el & 3][k] >> 8) >= j->thr ? xv * j->s : 0.0f;
-  }
-}
-
-static void gather_range(const gather_job *j, int64_t e0, int64_t e1) {
-  uint64_t ctr[KP_SPX_LANES], last = UINT64_MAX;
-  int m = 0;
-  int64_t first = e0;
-  for (int64_t e = e0; e < e1; e++) {
-    uint64_t b = elem_of(j, e) >> 2;
-    if (b == last) continue;
-    if (m == KP_SPX_LANES) {
-      apply_lanes(j, first, e, ctr, m);
-      first = e;
-      m = 0;
+  for (int k = 0; k < m; k++) {
+    int64_t stop = k + 1 < m ? first[k + 1] : end;
+    for (int64_t q = first[k]; q < stop; q++) {
+      uint64_t el = rbase[k] + (uint64_t)j->cols[q];
+      j->v[q] = (w[el & 3][k] >> 8) >= j->thr ? j->x0[q] * j->s : 0.0f;
     }
-    ctr[m++] = j->offset + b;
-    last = b;
   }
-  if (m) apply_lanes(j, first, e1, ctr, m);
 }
 
-kp_status kp_cpu_csr_gather_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x, float p, uint64_t seed,
-                                    uint64_t offset) {
-  const int32_t *ip = g->indptr.data;
+/* Rows [r0, r1): their runs listed KP_SPX_LANES at a time, each list's Philox blocks drawn together. */
+static void drop_rows(const drop_job *j, int64_t r0, int64_t r1) {
+  uint64_t ctr[KP_SPX_LANES], rbase[KP_SPX_LANES];
+  int64_t first[KP_SPX_LANES];
+  int m = 0;
+  for (int64_t i = r0; i < r1; i++) {
+    uint64_t base = (uint64_t)i * (uint64_t)j->ncols, last = UINT64_MAX;
+    for (int32_t e = j->ip[i]; e < j->ip[i + 1]; e++) {
+      uint64_t b = (base + (uint64_t)j->cols[e]) >> 2;
+      if (b == last) continue;
+      if (m == KP_SPX_LANES) {
+        mask_runs(j, ctr, first, rbase, m, e);
+        m = 0;
+      }
+      ctr[m] = j->offset + b;
+      first[m] = e;
+      rbase[m] = base;
+      m++;
+      last = b;
+    }
+  }
+  if (m) mask_runs(j, ctr, first, rbase, m, j->ip[r1]);
+}
+
+kp_status kp_cpu_csr_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x0, float p, uint64_t seed,
+                             uint64_t offset) {
   int64_t R = g->nrows, nchunks = (R + KP_SPX_ROWS - 1) / KP_SPX_ROWS;
-  gather_job j = {g->rows.data, g->indices.data, x->data, v->data, g->ncols, 1.0f, 0, seed, offset};
   if (p == 0.0f) {
-    for (int64_t e = 0; e < g->nnz; e++) j.v[e] = j.x[elem_of(&j, e)];
+    if (v->data != x0->data) memcpy(v->data, x0->data, sizeof(float) * (size_t)g->nnz);
     return KP_OK;
   }
-  j.s = 1.0f / (1.0f - p);
-  j.thr = (uint32_t)ceil((double)p * 16777216.0);
+  drop_job j = {g->indptr.data, g->indices.data, x0->data, v->data, g->ncols,
+                1.0f / (1.0f - p), (uint32_t)ceil((double)p * 16777216.0), seed, offset};
 #pragma omp parallel for schedule(dynamic, 1) if (g->nnz > KP_SPX_PAR / 16)
   for (int64_t c = 0; c < nchunks; c++) {
     int64_t r0 = c * KP_SPX_ROWS, r1 = r0 + KP_SPX_ROWS < R ? r0 + KP_SPX_ROWS : R;
-    gather_range(&j, ip[r0], ip[r1]);
+    drop_rows(&j, r0, r1);
   }
   return KP_OK;
 }

@@ -179,7 +179,7 @@ kp_status kp_gat_fwd(kp_conv *c, const kp_params *p, const kp_gnn_graph *g, cons
   const kp_csr *a = adj_of(c, g);
   KP_TRY(plan(c, g));
   kp_tensor W = kp_pv(p, c->p_lin), as = att_row(kp_pv(p, c->p_att_src)), ad = att_row(kp_pv(p, c->p_att_dst));
-  KP_TRY(kp_linear_fwd(&c->h, NULL, x, &W, NULL, KP_ACT_NONE, 0.0f));
+  KP_TRY(kp_conv_in_linear_fwd(c, &c->h, x, &W));
   c->dropped = training && c->o.attn_dropout > 0.0f;
   if (c->dropped) {
     if (!offset) return kp_fail(KP_ERR_INVALID, "gat fwd: attention dropout needs a dropout offset");
@@ -226,5 +226,5 @@ kp_status kp_gat_bwd(kp_conv *c, kp_params *p, const kp_gnn_graph *g, const kp_t
     KP_TRY(attn_bwd_composed(c, p, g, dy));
   }
   kp_tensor W = kp_pv(p, c->p_lin), dW = kp_pg(p, c->p_lin);
-  return kp_linear_bwd(dx, &dW, NULL, &c->dh, NULL, x, &W, KP_ACT_NONE, 0.0f);
+  return kp_conv_in_linear_bwd(c, dx, &dW, &c->dh, x, &W);
 }

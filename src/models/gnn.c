@@ -117,6 +117,7 @@ kp_status kp_gnn_init(kp_gnn *m, const kp_gnn_config *cfg, kp_device dev) {
 static void sparse_input_free(kp_gnn *m) {
   kp_csr_free(&m->sx.pattern);
   kp_tensor_free(&m->sx.values);
+  kp_tensor_free(&m->sx.x_values);
   kp_tensor_free(&m->sx.wt);
   memset(&m->sx, 0, sizeof m->sx);
   m->sx_ready = false;
@@ -145,7 +146,7 @@ kp_status kp_gnn_attach_sparse_input(kp_gnn *m, const kp_tensor *x, double max_d
       x->device.type != KP_DEV_CPU || !kp_device_eq(x->device, m->params.device))
     return KP_OK;
   const kp_conv *c = &m->convs[0];
-  bool fits = c->o.type == KP_CONV_GCN && c->transform_first; /* GAT: once gat.c's input linear uses the helper */
+  bool fits = (c->o.type == KP_CONV_GCN && c->transform_first) || (c->o.type == KP_CONV_GAT && c->p_res < 0);
   if (!fits || !kp_csr_linear_supported(x->device)) return KP_OK;
   int64_t N = x->shape[0], F = x->shape[1], nnz = 0;
   const float *px = x->data;
@@ -164,6 +165,12 @@ kp_status kp_gnn_attach_sparse_input(kp_gnn *m, const kp_tensor *x, double max_d
       indptr[i + 1] = e;
     }
     s = kp_csr_init(&m->sx.pattern, x->device, N, F, indptr, indices);
+  }
+  if (s == KP_OK) s = kp_tensor_alloc(&m->sx.x_values, KP_F32, x->device, 1, &nnz);
+  if (s == KP_OK) { /* on the CPU (checked above): fill it in place */
+    float *xv = m->sx.x_values.data;
+    for (int64_t i = 0; i < N; i++)
+      for (int64_t e = indptr[i]; e < indptr[i + 1]; e++) xv[e] = px[i * F + indices[e]];
   }
   free(indptr);
   free(indices);
@@ -234,7 +241,7 @@ kp_status kp_gnn_forward(kp_gnn *m, const kp_gnn_graph *g, const kp_tensor *x, b
     m->dropped[l] = training && p > 0.0f;
     if (l == 0 && m->convs[0].sparse_in) { /* the same masks, drawn and applied at x's non-zeros only */
       m->drop_at[l] = m->drop_offset;
-      KP_TRY(kp_csr_gather_dropout(&m->sx.values, &m->sx.pattern, x, m->dropped[l] ? p : 0.0f, seed, m->drop_offset));
+      KP_TRY(kp_csr_dropout(&m->sx.values, &m->sx.pattern, &m->sx.x_values, m->dropped[l] ? p : 0.0f, seed, m->drop_offset));
       if (m->dropped[l]) m->drop_offset += kp_philox_blocks((uint64_t)kp_tensor_numel(x));
     } else if (m->dropped[l]) {
       m->drop_at[l] = m->drop_offset;

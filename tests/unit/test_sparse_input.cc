@@ -20,17 +20,20 @@ std::vector<float> sparse_x(int64_t n, int64_t f, double density, uint32_t seed)
   return x;
 }
 
-/* The CSR pattern of x (columns ascending). */
+/* The CSR pattern of x (columns ascending) and its values x0. */
 struct Pattern {
   kp_csr g{};
+  T x0;
   Pattern(const std::vector<float> &x, int64_t n, int64_t f) {
     std::vector<int32_t> ip(1, 0), ix;
+    std::vector<float> v;
     for (int64_t i = 0; i < n; i++) {
       for (int64_t j = 0; j < f; j++)
-        if (x[(size_t)(i * f + j)] != 0.0f) ix.push_back((int32_t)j);
+        if (x[(size_t)(i * f + j)] != 0.0f) ix.push_back((int32_t)j), v.push_back(x[(size_t)(i * f + j)]);
       ip.push_back((int32_t)ix.size());
     }
     if (kp_csr_init(&g, kp_cpu(), n, f, ip.data(), ix.data()) != KP_OK) throw std::runtime_error(kp_last_error());
+    x0 = T::f32({(int64_t)v.size()}, v);
   }
   ~Pattern() { kp_csr_free(&g); }
 };
@@ -53,11 +56,13 @@ bool same_bits(float a, float b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 class SparseOps : public ::testing::TestWithParam<float> {};
 
-TEST_P(SparseOps, GatherDropoutLinearAndWeightGradientMatchDense) {
+TEST_P(SparseOps, DropoutLinearAndWeightGradientMatchDense) {
   const float p = GetParam();
+  for (double density : {0.08, 0.6}) { /* 0.6: runs of several entries in one Philox block */
+  SCOPED_TRACE("density " + std::to_string(density));
   const int64_t n = 41, f = 67, m = 12;
   const uint64_t seed = 1234567, offset = 77;
-  std::vector<float> xv = sparse_x(n, f, 0.08, 5);
+  std::vector<float> xv = sparse_x(n, f, density, 5);
   T x = T::f32({n, f}, xv);
   Pattern pat(xv, n, f);
   ASSERT_GT(pat.g.nnz, 0);
@@ -65,7 +70,7 @@ TEST_P(SparseOps, GatherDropoutLinearAndWeightGradientMatchDense) {
   T xd(KP_F32, {n, f});
   KP_ASSERT_OK(kp_dropout_fwd(&xd, &x, p, seed, offset));
   T v(KP_F32, {pat.g.nnz});
-  KP_ASSERT_OK(kp_csr_gather_dropout(&v, &pat.g, &x, p, seed, offset));
+  KP_ASSERT_OK(kp_csr_dropout(&v, &pat.g, &pat.x0, p, seed, offset));
   const int32_t *ip = (const int32_t *)pat.g.indptr.data, *ix = (const int32_t *)pat.g.indices.data;
   int64_t kept = 0, stored = 0;
   for (int64_t i = 0; i < n; i++)
@@ -97,6 +102,7 @@ TEST_P(SparseOps, GatherDropoutLinearAndWeightGradientMatchDense) {
   T dw0 = rand_f32({m, f}, 13);
   for (int64_t o = 0; o < m; o++)
     for (int64_t j = 0; j < f; j += 5) EXPECT_EQ(dw.f()[o * f + j], dw0.f()[o * f + j]) << "all-zero column " << j;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(P, SparseOps, ::testing::Values(0.0f, 0.5f));
@@ -106,9 +112,10 @@ TEST(SparseOps, ChecksShapes) {
   T x = T::f32({6, 10}, xv);
   Pattern pat(xv, 6, 10);
   T v(KP_F32, {pat.g.nnz + 1}), w(KP_F32, {4, 9}), wt(KP_F32, {10, 4}), y(KP_F32, {6, 4});
-  EXPECT_EQ(kp_csr_gather_dropout(&v, &pat.g, &x, 0.5f, 1, 0), KP_ERR_INVALID);
+  EXPECT_EQ(kp_csr_dropout(&v, &pat.g, &pat.x0, 0.5f, 1, 0), KP_ERR_INVALID);
   T v2(KP_F32, {pat.g.nnz});
-  EXPECT_EQ(kp_csr_gather_dropout(&v2, &pat.g, &x, 1.0f, 1, 0), KP_ERR_INVALID);
+  EXPECT_EQ(kp_csr_dropout(&v2, &pat.g, &pat.x0, 1.0f, 1, 0), KP_ERR_INVALID);
+  KP_EXPECT_OK(kp_csr_dropout(&v2, &pat.g, &pat.x0, 0.3f, 1, 0));
   EXPECT_EQ(kp_csr_linear_fwd(&y, &wt, &pat.g, &v2, &w), KP_ERR_INVALID) << "w has 9 columns, x 10";
   EXPECT_TRUE(kp_csr_linear_supported(kp_cpu()));
 }
@@ -220,6 +227,9 @@ TEST_P(SparseModel, MatchesTheDensePath) {
 INSTANTIATE_TEST_SUITE_P(Gcn, SparseModel,
                          ::testing::Values(ModelCase{KP_CONV_GCN, 0.0f, false}, ModelCase{KP_CONV_GCN, 0.5f, false},
                                            ModelCase{KP_CONV_GCN, 0.5f, true}));
+INSTANTIATE_TEST_SUITE_P(Gat, SparseModel,
+                         ::testing::Values(ModelCase{KP_CONV_GAT, 0.0f, false}, ModelCase{KP_CONV_GAT, 0.6f, false},
+                                           ModelCase{KP_CONV_GAT, 0.6f, true}));
 
 TEST(SparseModelAttach, RefusesDenseInputsAndLayersThatCannotUseIt) {
   const int64_t n = 20, f = 30;
@@ -237,6 +247,13 @@ TEST(SparseModelAttach, RefusesDenseInputsAndLayersThatCannotUseIt) {
   cfg.hidden = 64; /* wider than the input: GCN aggregates x first */
   {
     Model m(cfg);
+    KP_ASSERT_OK(kp_gnn_attach_sparse_input(&m.m, &x, 0.9, &used));
+    EXPECT_FALSE(used);
+  }
+  kp_gnn_config rc = kp_gnn_config_default(KP_GNN_NODE, KP_CONV_GAT, f, 3);
+  rc.residual = true; /* res(x) reads the dense x */
+  {
+    Model m(rc);
     KP_ASSERT_OK(kp_gnn_attach_sparse_input(&m.m, &x, 0.9, &used));
     EXPECT_FALSE(used);
   }

@@ -206,15 +206,14 @@ static kp_status values_check(const char *op, const kp_csr *g, const kp_tensor *
   return kp_check_shape(op, "v", v, KP_F32, g->device, 1, shape);
 }
 
-kp_status kp_csr_gather_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x, float p, uint64_t seed,
-                                uint64_t offset) {
-  const char *op = "csr_gather_dropout";
+kp_status kp_csr_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x0, float p, uint64_t seed, uint64_t offset) {
+  const char *op = "csr_dropout";
   KP_TRY(values_check(op, g, v));
-  int64_t shape[2] = {g->nrows, g->ncols};
-  KP_TRY(kp_check_shape(op, "x", x, KP_F32, g->device, 2, shape));
+  KP_TRY(kp_check_same_shape(op, "x0", x0, "v", v));
+  KP_TRY(kp_check(op, "x0", x0, KP_F32, g->device));
   if (!(p >= 0.0f && p < 1.0f)) return kp_fail(KP_ERR_INVALID, "%s: p = %g, must be in [0, 1)", op, (double)p);
-  KP_GET_BACKEND(op, g->device, csr_gather_dropout, be);
-  return be->csr_gather_dropout(v, g, x, p, seed, offset);
+  KP_GET_BACKEND(op, g->device, csr_dropout, be);
+  return be->csr_dropout(v, g, x0, p, seed, offset);
 }
 
 kp_status kp_csr_linear_fwd(kp_tensor *y, kp_tensor *wt, const kp_csr *g, const kp_tensor *v, const kp_tensor *w) {
@@ -243,5 +242,5 @@ kp_status kp_csr_linear_bwd(kp_tensor *dw, const kp_tensor *dy, const kp_csr *g,
 bool kp_csr_linear_supported(kp_device dev) {
   const kp_backend *be;
   if (kp_backend_for(dev, &be) != KP_OK) return false;
-  return be->csr_gather_dropout && be->csr_linear_fwd && be->csr_linear_bwd;
+  return be->csr_dropout && be->csr_linear_fwd && be->csr_linear_bwd;
 }
