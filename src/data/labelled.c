@@ -1,4 +1,5 @@
 /* Labelled lines from kernel.tsv (label<TAB>line) or a CSV with label and text columns. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "data/strtab.h"
@@ -24,9 +25,17 @@ static void trim(const char **s, size_t *n) {
   while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t')) (*n)--;
 }
 
+/* Longest label accepted: a longer one is log text in the label column (columns swapped). */
+#define KP_LABEL_MAX 64
+/* Most distinct labels accepted when none are given: more means the label column holds text. */
+#define KP_LABELS_MAX 1024
+
 static kp_status add(builder *b, int64_t line, const char *lab, size_t ln, const char *text, size_t tn) {
   trim(&lab, &ln);
   if (!ln) return kp_fail(KP_ERR_FORMAT, "%s:%lld: empty label", b->path, (long long)line);
+  if (ln > KP_LABEL_MAX)
+    return kp_fail(KP_ERR_FORMAT, "%s:%lld: the label '%.40s...' is %zu bytes long (at most %d): is the text in the "
+                   "label column? expected label<TAB>line", b->path, (long long)line, lab, ln, KP_LABEL_MAX);
   int32_t id;
   if (b->o && b->o->known_labels) {
     id = kp_strtab_find(&b->labels, lab, ln);
@@ -39,6 +48,9 @@ static kp_status add(builder *b, int64_t line, const char *lab, size_t ln, const
   } else {
     id = kp_strtab_intern(&b->labels, lab, ln);
     if (id < 0) return kp_fail(KP_ERR_NOMEM, "%s: out of memory", b->path);
+    if (b->labels.n > KP_LABELS_MAX)
+      return kp_fail(KP_ERR_FORMAT, "%s:%lld: more than %d distinct labels: is the text in the label column? "
+                     "expected label<TAB>line", b->path, (long long)line, KP_LABELS_MAX);
   }
   if (b->n == b->cap) {
     int64_t c = b->cap ? 2 * b->cap : 1024;
@@ -69,6 +81,15 @@ static kp_status add(builder *b, int64_t line, const char *lab, size_t ln, const
   return KP_OK;
 }
 
+/* A first row whose label field reads "label" (any case) is a column header, not data. */
+static bool is_header(const char *lab, size_t ln) {
+  trim(&lab, &ln);
+  if (ln != 5) return false;
+  for (size_t i = 0; i < 5; i++)
+    if (tolower((unsigned char)lab[i]) != "label"[i]) return false;
+  return true;
+}
+
 static kp_status load_tsv(builder *b) {
   kp_line_reader *r;
   KP_TRY(kp_line_reader_open(b->path, &r));
@@ -80,6 +101,7 @@ static kp_status load_tsv(builder *b) {
     if ((s = kp_line_reader_next(r, &l, &n, &eof)) != KP_OK || eof) break;
     if (!n) continue; /* blank line */
     const char *tab = memchr(l, '\t', n);
+    if (tab && kp_line_reader_lineno(r) == 1 && is_header(l, (size_t)(tab - l))) continue;
     if (!tab) {
       s = kp_fail(KP_ERR_FORMAT, "%s:%lld: no TAB between the label and the line (expected label<TAB>line)", b->path,
                   (long long)kp_line_reader_lineno(r));

@@ -95,6 +95,20 @@ TEST(LabelledBadInput, EachProblemNamesFileAndLine) {
   EXPECT_HAS(labelled_error("unknown_label.tsv", KP_ERR_FORMAT, &o),
              "unknown_label.tsv:3: unknown label 'unknwon' (known: ordinary, rootcause)");
   EXPECT_HAS(labelled_error("unterminated.csv", KP_ERR_FORMAT), "unterminated.csv:3:11: unterminated quoted field");
+  // text in the label column (columns swapped): one line says so instead of a task with a class per line
+  EXPECT_HAS(labelled_error("swapped.tsv", KP_ERR_FORMAT), "swapped.tsv:1: the label 'Mar  3 14:02:15 node");
+  EXPECT_HAS(labelled_error("swapped.tsv", KP_ERR_FORMAT), "is the text in the label column?");
+  EXPECT_HAS(labelled_error("many_labels.tsv", KP_ERR_FORMAT),
+             "many_labels.tsv:1025: more than 1024 distinct labels: is the text in the label column?");
+}
+
+TEST(Labelled, TsvHeaderRowIsSkipped) {
+  kp_labelled *d;
+  KP_ASSERT_OK(kp_labelled_load((kLab + "header_row.tsv").c_str(), nullptr, &d));
+  ASSERT_EQ(d->n, 2);  // "Label<TAB>text" on line 1 is a header, not a third class
+  EXPECT_EQ(names(d->names, d->nlabels), (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(d->lineno[0], 2);
+  kp_labelled_free(d);
 }
 
 TEST(Incident, OpenValidatesAndReadsEachIncident) {
