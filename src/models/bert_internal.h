@@ -10,7 +10,8 @@
 kp_status kp_bert_plan(kp_bert *m, int64_t B, int64_t T, bool training);
 /** Encoder layer l: L->out = layer(x [N, H]); x may alias L->out (inference: buffers are shared). */
 kp_status kp_bert_layer_fwd(kp_bert *m, int l, const kp_tensor *x);
-/** Backward of layer l from dout [N, H] (its output's gradient): parameter gradients += , dx += (x as forwarded). */
+/** Backward of layer l from dout [N, H] (its output's gradient): parameter gradients += , dx = the gradient of x (as
+ *  forwarded; overwritten). dx must not alias dout. */
 kp_status kp_bert_layer_bwd(kp_bert *m, int l, const kp_tensor *x, const kp_tensor *dout, kp_tensor *dx);
 
 #endif

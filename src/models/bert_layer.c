@@ -24,11 +24,6 @@ static kp_status permute(kp_tensor *y, const kp_tensor *x, const kp_tensor *idx,
   kp_tensor x2 = as2(x, rows, d), y2 = as2(y, rows, d);
   return kp_gather_fwd(&y2, &x2, idx);
 }
-static kp_status permute_bwd(kp_tensor *dx, const kp_tensor *dy, const kp_tensor *idx, int64_t d) {
-  int64_t rows = kp_tensor_numel(dy) / d;
-  kp_tensor dx2 = as2(dx, rows, d), dy2 = as2(dy, rows, d);
-  return kp_gather_bwd(&dx2, &dy2, idx);
-}
 
 /* y = dropout(y) in place when on, recording the offset. */
 static kp_status drop(kp_bert *m, kp_tensor *y, const kp_tensor *x, bool on, float p, uint64_t *at) {
@@ -82,15 +77,33 @@ kp_status kp_bert_layer_fwd(kp_bert *m, int l, const kp_tensor *x) {
   return KP_OK;
 }
 
-/* Gradient of a dropout's input into scratch (zeroed first), or gy itself when the forward did not drop. */
+/* Gradient of a dropout's input into scratch, or gy itself when the forward did not drop. The backward of inverted
+ * dropout is the same masked scaling as its forward (the same Philox draws from (seed, at)), so it is run as a
+ * forward that overwrites scratch: no zero-fill pass. */
 static kp_status undrop(kp_bert *m, kp_tensor *scratch, const kp_tensor *gy, bool on, float p, uint64_t at,
                         const kp_tensor **gx) {
   *gx = gy;
   if (!on) return KP_OK;
-  KP_TRY(zero(scratch));
-  KP_TRY(kp_dropout_bwd(scratch, gy, p, m->fwd_seed, at));
+  KP_TRY(kp_dropout_fwd(scratch, gy, p, m->fwd_seed, at));
   *gx = scratch;
   return KP_OK;
+}
+
+/* Backward of y = x W^T + b (parameter pw, bias pb), all [rows, features] and contiguous: dx = g W (beta 0:
+ * overwritten, no zero-fill pass; beta 1: accumulated), dW += g^T x, db += column sums of g. The same products in
+ * the same order as kp_linear_bwd, without its temporaries. */
+static kp_status lin_bwd(kp_bert *m, kp_tensor *dx, float beta, const kp_tensor *g, const kp_tensor *x, int pw,
+                         int pb) {
+  kp_params *p = &m->params;
+  kp_tensor w = kp_pv(p, pw), gw = kp_pg(p, pw), gb = kp_pg(p, pb);
+  const int64_t R = kp_tensor_rows(g);
+  kp_tensor g2 = as2(g, R, w.shape[0]), x2 = as2(x, R, w.shape[1]);
+  if (dx) {
+    kp_tensor dx2 = as2(dx, R, w.shape[1]);
+    KP_TRY(kp_matmul(&dx2, &g2, &w, false, false, 1.0f, beta));
+  }
+  KP_TRY(kp_matmul(&gw, &g2, &x2, true, false, 1.0f, 1.0f));
+  return kp_bias_add_bwd(NULL, &gb, g);
 }
 
 kp_status kp_bert_layer_bwd(kp_bert *m, int l, const kp_tensor *x, const kp_tensor *dout, kp_tensor *dx) {
@@ -98,15 +111,8 @@ kp_status kp_bert_layer_bwd(kp_bert *m, int l, const kp_tensor *x, const kp_tens
   kp_params *p = &m->params;
   const int64_t d = m->cfg.hidden_size / m->cfg.num_attention_heads;
   const float scale = 1.0f / sqrtf((float)d);
-  kp_tensor w, gw, gb, gamma;
+  kp_tensor gw, gb, gamma;
   const kp_tensor *gy;
-#define LIN_BWD(gx, gout, pre, in, pw, pb, act)                        \
-  do {                                                                 \
-    w = kp_pv(p, pw);                                                  \
-    gw = kp_pg(p, pw);                                                 \
-    gb = kp_pg(p, pb);                                                 \
-    KP_TRY(kp_linear_bwd(gx, &gw, &gb, gout, pre, in, &w, act, 0.0f)); \
-  } while (0)
 #define LN_BWD(gx, gout, in, mean, rstd, pg, pb)                       \
   do {                                                                 \
     gamma = kp_pv(p, pg);                                              \
@@ -115,53 +121,49 @@ kp_status kp_bert_layer_bwd(kp_bert *m, int l, const kp_tensor *x, const kp_tens
     KP_TRY(zero(gx));                                                  \
     KP_TRY(kp_layernorm_bwd(gx, &gw, &gb, gout, in, mean, rstd, &gamma)); \
   } while (0)
-  /* out = LN2(res2); res2 = drop(act Wout^T + bout) + ln1 */
-  LN_BWD(&m->g_a, dout, &L->res2, &L->mean2, &L->rstd2, L->p_ln2, L->p_ln2b);
-  KP_TRY(kp_tensor_copy(&m->g_c, &m->g_a)); /* g_c: gradient of ln1 */
-  KP_TRY(undrop(m, &m->g_b, &m->g_a, m->drop_h, m->hidden_dropout, L->drop_h2, &gy));
+  /* out = LN2(res2); res2 = drop(act Wout^T + bout) + ln1. g_c: the gradient of res2, then (through the residual, with
+   * the intermediate branch's added) of ln1 */
+  LN_BWD(&m->g_c, dout, &L->res2, &L->mean2, &L->rstd2, L->p_ln2, L->p_ln2b);
+  KP_TRY(undrop(m, &m->g_b, &m->g_c, m->drop_h, m->hidden_dropout, L->drop_h2, &gy));
   KP_TRY(kp_act_fwd(&L->act, &L->pre, KP_ACT_GELU, 0.0f)); /* act is shared by the layers: recompute it */
-  KP_TRY(zero(&m->g_inter));
-  LIN_BWD(&m->g_inter, gy, NULL, &L->act, L->p_out, L->p_outb, KP_ACT_NONE);
-  LIN_BWD(&m->g_c, &m->g_inter, &L->pre, &L->ln1, L->p_in, L->p_inb, KP_ACT_GELU);
-  /* ln1 = LN1(res1); res1 = drop(ctx Wo^T + bo) + x */
-  LN_BWD(&m->g_a, &m->g_c, &L->res1, &L->mean1, &L->rstd1, L->p_ln1, L->p_ln1b);
-  KP_TRY(kp_axpy(dx, 1.0f, &m->g_a));
-  KP_TRY(undrop(m, &m->g_b, &m->g_a, m->drop_h, m->hidden_dropout, L->drop_h1, &gy));
-  KP_TRY(zero(&m->g_d));
-  LIN_BWD(&m->g_d, gy, NULL, &L->ctx, L->p_ao, L->p_aob, KP_ACT_NONE);
-  /* ctx = merge(probs_drop @ vh) */
-  KP_TRY(zero(&m->g_e));
-  KP_TRY(permute_bwd(&m->g_e, &m->g_d, &m->merge_idx, d));
-  KP_TRY(zero(&m->g_p1));
-  KP_TRY(zero(&m->g_v));
+  KP_TRY(lin_bwd(m, &m->g_inter, 0.0f, gy, &L->act, L->p_out, L->p_outb));
+  /* the GELU's input gradient goes into act, which nothing reads any more */
+  KP_TRY(zero(&L->act));
+  KP_TRY(kp_act_bwd(&L->act, &m->g_inter, &L->pre, KP_ACT_GELU, 0.0f));
+  KP_TRY(lin_bwd(m, &m->g_c, 1.0f, &L->act, &L->ln1, L->p_in, L->p_inb));
+  /* ln1 = LN1(res1); res1 = drop(ctx Wo^T + bo) + x: dx starts as the residual's share */
+  LN_BWD(dx, &m->g_c, &L->res1, &L->mean1, &L->rstd1, L->p_ln1, L->p_ln1b);
+  KP_TRY(undrop(m, &m->g_b, dx, m->drop_h, m->hidden_dropout, L->drop_h1, &gy));
+  KP_TRY(lin_bwd(m, &m->g_d, 0.0f, gy, &L->ctx, L->p_ao, L->p_aob)); /* gy (maybe dx) is read before dx changes */
+  /* ctx = merge(probs_drop @ vh): the merge's backward is the split (the inverse permutation), which overwrites */
+  KP_TRY(permute(&m->g_e, &m->g_d, &m->split_idx, d));
   const kp_tensor *pd = &L->probs;
   if (m->drop_a) { /* probs_drop is shared by the layers: the same Philox draws give it back bit for bit */
     KP_TRY(kp_dropout_fwd(&L->probs_drop, &L->probs, m->attn_dropout, m->fwd_seed, L->drop_attn));
     pd = &L->probs_drop;
   }
-  KP_TRY(kp_bmm_bwd(&m->g_p1, &m->g_v, &m->g_e, pd, &L->vh, false, false, 1.0f));
+  /* ctxh = pd vh: d pd = g_e vh^T, d vh = pd^T g_e (kp_bmm_bwd's products, written instead of accumulated) */
+  KP_TRY(kp_bmm(&m->g_p1, &m->g_e, &L->vh, false, true, 1.0f, 0.0f));
+  KP_TRY(kp_bmm(&m->g_v, pd, &m->g_e, true, false, 1.0f, 0.0f));
   /* probs_drop = drop(softmax(scale q k^T)) */
   kp_tensor *gprobs = &m->g_p1, *gscores = &m->g_p2;
-  if (m->drop_a) {
-    KP_TRY(zero(&m->g_p2));
-    KP_TRY(kp_dropout_bwd(&m->g_p2, &m->g_p1, m->attn_dropout, m->fwd_seed, L->drop_attn));
+  if (m->drop_a) { /* g_p2 is probs_drop's buffer, read for the last time above */
+    KP_TRY(kp_dropout_fwd(&m->g_p2, &m->g_p1, m->attn_dropout, m->fwd_seed, L->drop_attn));
     gprobs = &m->g_p2;
     gscores = &m->g_p1;
   }
   KP_TRY(zero(gscores));
   KP_TRY(kp_softmax_bwd(gscores, gprobs, &L->probs, scale));
-  KP_TRY(zero(&m->g_q));
-  KP_TRY(zero(&m->g_k));
-  KP_TRY(kp_bmm_bwd(&m->g_q, &m->g_k, gscores, &L->qh, &L->kh, false, true, 1.0f));
-  /* split heads and the three projections of x */
+  /* scores = qh kh^T: d qh = g kh, d kh = g^T qh */
+  KP_TRY(kp_bmm(&m->g_q, gscores, &L->kh, false, false, 1.0f, 0.0f));
+  KP_TRY(kp_bmm(&m->g_k, gscores, &L->qh, true, false, 1.0f, 0.0f));
+  /* split heads (backward: the merge) and the three projections of x */
   kp_tensor *gh[3] = {&m->g_q, &m->g_k, &m->g_v}, *gr[3] = {&m->g_a, &m->g_b, &m->g_c};
   const int pw[3] = {L->p_q, L->p_k, L->p_v}, pb[3] = {L->p_qb, L->p_kb, L->p_vb};
   for (int i = 0; i < 3; i++) {
-    KP_TRY(zero(gr[i]));
-    KP_TRY(permute_bwd(gr[i], gh[i], &m->split_idx, d));
-    LIN_BWD(dx, gr[i], NULL, x, pw[i], pb[i], KP_ACT_NONE);
+    KP_TRY(permute(gr[i], gh[i], &m->merge_idx, d));
+    KP_TRY(lin_bwd(m, dx, 1.0f, gr[i], x, pw[i], pb[i]));
   }
-#undef LIN_BWD
 #undef LN_BWD
   return KP_OK;
 }

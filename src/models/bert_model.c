@@ -160,7 +160,6 @@ kp_status kp_bert_backward_hidden(kp_bert *m, const kp_tensor *dhidden, const kp
   }
   kp_tensor *gout = &m->g_x0, *gin = &m->g_x1;
   for (int l = m->cfg.num_hidden_layers - 1; l >= 0; l--) {
-    KP_TRY(kp_tensor_fill(gin, 0.0));
     KP_TRY(kp_bert_layer_bwd(m, l, layer_input(m, l), gout, gin));
     kp_tensor *tmp = gout;
     gout = gin;
