@@ -114,7 +114,15 @@ static bool zero_block(const kp_drop_job *j, int64_t b) {
   return any == 0;
 }
 
-/* Bit k set: whole block b + k (k < KP_DROP_LANES) has all inputs +0.0 (one vectorisable pass). */
+/* True when the 4 * KP_DROP_LANES inputs from block b on are all +0.0 (one vectorisable pass). */
+static bool zero_group(const kp_drop_job *j, int64_t b) {
+  uint32_t u[4 * KP_DROP_LANES], any = 0;
+  memcpy(u, j->x + 4 * b, sizeof u);
+  for (int k = 0; k < 4 * KP_DROP_LANES; k++) any |= u[k];
+  return any == 0;
+}
+
+/* Bit k set: whole block b + k (k < KP_DROP_LANES) has all inputs +0.0. */
 static uint32_t zero_blocks(const kp_drop_job *j, int64_t b) {
   uint32_t u[4 * KP_DROP_LANES], bits = 0;
   memcpy(u, j->x + 4 * b, sizeof u);
@@ -131,13 +139,13 @@ static void run_blocks(const kp_drop_job *j, int64_t b0, int64_t b1) {
   for (int64_t g = b0; g < b1; g += KP_DROP_LANES) {
     int64_t ge = g + KP_DROP_LANES < b1 ? g + KP_DROP_LANES : b1;
     bool whole = ge - g == KP_DROP_LANES && 4 * ge <= j->n;
+    if (whole && !j->bwd && zero_group(j, g)) {
+      if (j->y != j->x) memset(j->y + 4 * g, 0, sizeof(float) * 4 * KP_DROP_LANES);
+      continue;
+    }
     uint32_t zero = whole && !j->bwd ? zero_blocks(j, g) : 0;
     if (whole && zero == 0) {
       apply_dense(j, g);
-      continue;
-    }
-    if (whole && zero == (1u << KP_DROP_LANES) - 1) {
-      if (j->y != j->x) memset(j->y + 4 * g, 0, sizeof(float) * 4 * KP_DROP_LANES);
       continue;
     }
     for (int64_t b = g; b < ge; b++) {
