@@ -26,10 +26,15 @@
 #define KP_DROP_CLONES
 #endif
 
-/* Words w[0..3][k] of the Philox block at counter ctr[k] under the job's key, for all lanes k:
+void kp_cpu_philox_keys(uint64_t seed, uint32_t key[10][2]) {
+  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
+  for (int r = 0; r < 10; r++, k0 += 0x9E3779B9u, k1 += 0xBB67AE85u) key[r][0] = k0, key[r][1] = k1;
+}
+
+/* Words w[0..3][k] of the Philox block at counter ctr[k] under the round keys, for all lanes k:
  * the same rounds as kp_philox4x32_10. */
 KP_DROP_CLONES
-static void philox_lanes(const kp_drop_job *j, const uint64_t ctr[KP_DROP_LANES], uint32_t w[4][KP_DROP_LANES]) {
+void kp_cpu_philox_lanes(const uint32_t key[10][2], const uint64_t ctr[KP_DROP_LANES], uint32_t w[4][KP_DROP_LANES]) {
   uint32_t x0[KP_DROP_LANES], x1[KP_DROP_LANES], x2[KP_DROP_LANES], x3[KP_DROP_LANES];
   for (int k = 0; k < KP_DROP_LANES; k++) {
     x0[k] = (uint32_t)ctr[k];
@@ -38,7 +43,7 @@ static void philox_lanes(const kp_drop_job *j, const uint64_t ctr[KP_DROP_LANES]
     x3[k] = 0;
   }
   for (int r = 0; r < 10; r++) {
-    uint32_t k0 = j->key[r][0], k1 = j->key[r][1];
+    uint32_t k0 = key[r][0], k1 = key[r][1];
     for (int k = 0; k < KP_DROP_LANES; k++) {
       uint64_t p0 = (uint64_t)0xD2511F53u * x0[k], p1 = (uint64_t)0xCD9E8D57u * x2[k];
       uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[k] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ x3[k] ^ k1;
@@ -63,7 +68,7 @@ static void apply_dense(const kp_drop_job *j, int64_t b) {
   uint64_t ctr[KP_DROP_LANES];
   uint32_t w[4][KP_DROP_LANES], e[4 * KP_DROP_LANES];
   for (int k = 0; k < KP_DROP_LANES; k++) ctr[k] = j->offset + (uint64_t)(b + k);
-  philox_lanes(j, ctr, w);
+  kp_cpu_philox_lanes((const uint32_t(*)[2])j->key, ctr, w);
   for (int k = 0; k < KP_DROP_LANES; k++)
     for (int c = 0; c < 4; c++) e[4 * k + c] = w[c][k];
   const float *x = j->x + 4 * b;
@@ -87,7 +92,7 @@ static void apply_lanes(const kp_drop_job *j, const int64_t *blk, int m) {
   uint64_t ctr[KP_DROP_LANES];
   uint32_t w[4][KP_DROP_LANES];
   for (int k = 0; k < KP_DROP_LANES; k++) ctr[k] = j->offset + (uint64_t)blk[k < m ? k : 0];
-  philox_lanes(j, ctr, w);
+  kp_cpu_philox_lanes((const uint32_t(*)[2])j->key, ctr, w);
   for (int k = 0; k < m; k++) {
     int64_t i0 = 4 * blk[k], cnt = j->n - i0 < 4 ? j->n - i0 : 4;
     for (int64_t c = 0; c < cnt; c++) {
@@ -188,8 +193,7 @@ kp_status kp_cpu_dropout_run(float *y, const float *x, int64_t n, float p, uint6
   if (path == KP_DROP_AVX2 && !has_avx2) return kp_fail(KP_ERR_INVALID, "dropout: this CPU has no AVX2");
   bool avx2 = path == KP_DROP_AVX2 || (path == KP_DROP_AUTO && has_avx2);
   kp_drop_job j = {x, y, n, 1.0f / (1.0f - p), keep_threshold(p), offset, {{0}}, bwd};
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-  for (int r = 0; r < 10; r++, k0 += 0x9E3779B9u, k1 += 0xBB67AE85u) j.key[r][0] = k0, j.key[r][1] = k1;
+  kp_cpu_philox_keys(seed, j.key);
   int64_t nb = (n + 3) / 4;
   if (n <= KP_DROP_PAR) {
     run_chunk(&j, avx2, 0, nb);

@@ -30,6 +30,13 @@ typedef struct kp_drop_job {
 
 typedef enum kp_drop_path { KP_DROP_AUTO = 0, KP_DROP_PORTABLE, KP_DROP_AVX2 } kp_drop_path;
 
+/* The ten Philox4x32-10 round keys of seed (key[r] = seed's halves plus r times the Weyl constants). */
+void kp_cpu_philox_keys(uint64_t seed, uint32_t key[10][2]);
+
+/* Words w[0..3][k] of the Philox4x32-10 blocks at counters ctr[k], KP_DROP_GROUP lanes at a time (portable,
+ * structure-of-arrays code that the compiler vectorises). */
+void kp_cpu_philox_lanes(const uint32_t key[10][2], const uint64_t ctr[KP_DROP_GROUP], uint32_t w[4][KP_DROP_GROUP]);
+
 /* True when this CPU runs the AVX2 kernel. */
 bool kp_cpu_dropout_has_avx2(void);
 

@@ -7,47 +7,13 @@
  * hold an entry are drawn, KP_SPX_LANES at a time in structure-of-arrays form so the rounds vectorise. */
 #include <math.h>
 #include <string.h>
+#include "cpu/dropout_impl.h"
 #include "cpu/sparse_linear.h"
 #include "kprca/rng.h"
 
-#define KP_SPX_LANES 16    /* Philox blocks computed together */
+#define KP_SPX_LANES KP_DROP_GROUP /* Philox blocks computed together (kp_cpu_philox_lanes) */
 #define KP_SPX_ROWS 64     /* rows per OpenMP work item */
 #define KP_SPX_PAR 32768   /* below this much work a loop runs on one thread */
-
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
-#define KP_SPX_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define KP_SPX_CLONES
-#endif
-
-/* Words w[0..3][k] of the Philox block at counter ctr[k] under key seed: kp_philox4x32_10's rounds, per lane. */
-KP_SPX_CLONES
-static void philox_lanes(uint64_t seed, const uint64_t ctr[KP_SPX_LANES], uint32_t w[4][KP_SPX_LANES]) {
-  uint32_t x0[KP_SPX_LANES], x1[KP_SPX_LANES], x2[KP_SPX_LANES], x3[KP_SPX_LANES];
-  for (int k = 0; k < KP_SPX_LANES; k++) {
-    x0[k] = (uint32_t)ctr[k];
-    x1[k] = (uint32_t)(ctr[k] >> 32);
-    x2[k] = 0;
-    x3[k] = 0;
-  }
-  uint32_t k0 = (uint32_t)seed, k1 = (uint32_t)(seed >> 32);
-  for (int r = 0; r < 10; r++) {
-    for (int k = 0; k < KP_SPX_LANES; k++) {
-      uint64_t p0 = (uint64_t)0xD2511F53u * x0[k], p1 = (uint64_t)0xCD9E8D57u * x2[k];
-      uint32_t n0 = (uint32_t)(p1 >> 32) ^ x1[k] ^ k0, n2 = (uint32_t)(p0 >> 32) ^ x3[k] ^ k1;
-      x0[k] = n0;
-      x1[k] = (uint32_t)p1;
-      x2[k] = n2;
-      x3[k] = (uint32_t)p0;
-    }
-    k0 += 0x9E3779B9u;
-    k1 += 0xBB67AE85u;
-  }
-  memcpy(w[0], x0, sizeof x0);
-  memcpy(w[1], x1, sizeof x1);
-  memcpy(w[2], x2, sizeof x2);
-  memcpy(w[3], x3, sizeof x3);
-}
 
 typedef struct drop_job {
   const int32_t *ip, *cols;
@@ -56,7 +22,8 @@ typedef struct drop_job {
   int64_t ncols;
   float s;
   uint32_t thr;
-  uint64_t seed, offset;
+  uint64_t offset;
+  uint32_t key[10][2]; /* Philox round keys of the seed */
 } drop_job;
 
 /* Masks runs k < m of entries (a run: consecutive entries of one row in one Philox block, from first[k] to the next
@@ -65,7 +32,7 @@ static void mask_runs(const drop_job *j, uint64_t ctr[KP_SPX_LANES], const int64
                       int64_t end) {
   uint32_t w[4][KP_SPX_LANES];
   for (int k = m; k < KP_SPX_LANES; k++) ctr[k] = ctr[0];
-  philox_lanes(j->seed, ctr, w);
+  kp_cpu_philox_lanes((const uint32_t(*)[2])j->key, ctr, w);
   for (int k = 0; k < m; k++) {
     int64_t stop = k + 1 < m ? first[k + 1] : end;
     for (int64_t q = first[k]; q < stop; q++) {
@@ -107,7 +74,8 @@ kp_status kp_cpu_csr_dropout(kp_tensor *v, const kp_csr *g, const kp_tensor *x0,
     return KP_OK;
   }
   drop_job j = {g->indptr.data, g->indices.data, x0->data, v->data, g->ncols,
-                1.0f / (1.0f - p), (uint32_t)ceil((double)p * 16777216.0), seed, offset};
+                1.0f / (1.0f - p), (uint32_t)ceil((double)p * 16777216.0), offset, {{0}}};
+  kp_cpu_philox_keys(seed, j.key);
 #pragma omp parallel for schedule(dynamic, 1) if (g->nnz > KP_SPX_PAR / 16)
   for (int64_t c = 0; c < nchunks; c++) {
     int64_t r0 = c * KP_SPX_ROWS, r1 = r0 + KP_SPX_ROWS < R ? r0 + KP_SPX_ROWS : R;
