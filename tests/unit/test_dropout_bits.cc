@@ -3,6 +3,7 @@
 // and sparse inputs, signed zeros, inf and NaN, odd tails, counters that carry into the high word, serial
 // and parallel sizes, in place; and some mask bits are pinned as literals so that the stream itself (the
 // counter -> element mapping CPU and CUDA share) cannot drift.
+#include "dropout_inputs.h"
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -12,33 +13,12 @@ using kpt::T;
 
 namespace {
 
-uint32_t bits(float v) {
-  uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return u;
-}
-
 bool kept(float p, uint64_t seed, uint64_t offset, int64_t i) {
   return kp_philox_uniform(seed, offset, (uint64_t)i) >= p;
 }
 
-// Dense values, mostly +0 (a bag-of-words row), or a mix with -0, inf and NaN.
-std::vector<float> input(int64_t n, int kind, uint32_t seed) {
-  std::mt19937 g(seed);
-  std::uniform_real_distribution<float> u(-2.f, 2.f);
-  std::vector<float> x(n);
-  for (int64_t i = 0; i < n; i++) {
-    float v = u(g);
-    if (kind == 1) v = (g() % 100 == 0) ? v : 0.f;
-    if (kind == 2) {
-      uint32_t k = g() % 8;
-      v = k == 0 ? -0.f : k == 1 ? 0.f : k == 2 ? std::numeric_limits<float>::infinity()
-                                       : k == 3 ? std::numeric_limits<float>::quiet_NaN() : v;
-    }
-    x[i] = v;
-  }
-  return x;
-}
+using dropout_test::bits;
+using dropout_test::input;
 
 void expect_bits(const std::vector<float> &got, const std::vector<float> &want, const std::string &what) {
   ASSERT_EQ(got.size(), want.size());

@@ -4,6 +4,7 @@
 // word, p in {0.1, 0.5, 0.9}, dense / bag-of-words / -0, inf, NaN inputs, forward out of place and in
 // place, backward on a y holding -0.0; sparse groups with every count of non-zero blocks (the AVX2 forward
 // lists the blocks of groups with few of them); and the multi-chunk (OpenMP) sizes.
+#include "dropout_inputs.h"
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -12,28 +13,10 @@
 
 namespace {
 
-uint32_t bits(float v) {
-  uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return u;
-}
-
-// kind 0 dense, 1 ~1% non-zeros, 2 a mix with -0, +0, inf and NaN
+using dropout_test::bits;
+// kind 0 dense, 1 ~1% non-zeros, 2 a mix with -0, +0, inf and (negative) NaN
 std::vector<float> input(int64_t n, int kind, uint32_t seed) {
-  std::mt19937 g(seed);
-  std::uniform_real_distribution<float> u(-2.f, 2.f);
-  std::vector<float> x(n);
-  for (int64_t i = 0; i < n; i++) {
-    float v = u(g);
-    if (kind == 1) v = (g() % 100 == 0) ? v : 0.f;
-    if (kind == 2) {
-      uint32_t k = g() % 8;
-      v = k == 0 ? -0.f : k == 1 ? 0.f : k == 2 ? std::numeric_limits<float>::infinity()
-                                       : k == 3 ? -std::numeric_limits<float>::quiet_NaN() : v;
-    }
-    x[i] = v;
-  }
-  return x;
+  return dropout_test::input(n, kind, seed, -std::numeric_limits<float>::quiet_NaN());
 }
 
 struct Case {
