@@ -7,6 +7,7 @@
 #define KPRCA_CHECKPOINT_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "kprca/config.h"
 #include "kprca/h5.h"
 #include "kprca/params.h"
 #include "kprca/status.h"
@@ -62,6 +63,10 @@ kp_status kp_ckpt_set_latest(const char *dir, const char *file);
  *  a folder of runs such as experiments/gat, meaning its newest run) to a checkpoint file path via the latest
  *  pointer; errors say what was looked for. */
 kp_status kp_ckpt_resolve(const char *path, char *out, size_t n);
+
+/* The config a kprca-train checkpoint file was trained with (a new config, located as FILE:config) and its label
+ * names; a file without them is KP_ERR_FORMAT "FILE is not a kprca-train checkpoint". */
+kp_status kp_ckpt_read_config(const char *file, kp_config **out, kp_strings *labels);
 /** Removes the oldest files matching prefix*.h5 in dir so that at most keep remain (keep 0: remove none);
  *  files named in protect (NULL-terminated, may be NULL) and the latest target are never removed. */
 kp_status kp_ckpt_prune(const char *dir, const char *prefix, int keep, const char *const *protect);

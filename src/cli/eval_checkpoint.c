@@ -39,23 +39,13 @@ static int code_of(kp_status s) {
 
 /* The config saved in checkpoint file, with data.path replaced when data is given. */
 static kp_status config_of(const char *file, const char *data, kp_config **out, kp_strings *labels) {
-  kp_ckpt *c = NULL;
-  char *text = NULL;
-  *out = NULL;
-  KP_TRY(kp_ckpt_open(file, &c));
-  kp_status s = kp_ckpt_get_text(c, "config", &text);
-  if (s == KP_OK) s = kp_ckpt_get_strings(c, "labels/names", labels);
-  kp_ckpt_close(c);
-  if (s != KP_OK) return kp_fail_context(KP_ERR_FORMAT, "%s is not a kprca-train checkpoint", file);
   kp_config *cfg = NULL;
-  char where[4200];
-  snprintf(where, sizeof where, "%s:config", file);
-  s = kp_config_new(&cfg);
-  if (s == KP_OK) s = kp_config_merge_yaml(cfg, text, strlen(text), where);
-  if (s == KP_OK && data) s = kp_config_set(cfg, "data.path", data, "--data");
+  *out = NULL;
+  KP_TRY(kp_ckpt_read_config(file, &cfg, labels));
+  kp_status s = KP_OK;
+  if (data) s = kp_config_set(cfg, "data.path", data, "--data");
   if (s == KP_OK) s = kp_config_set(cfg, "train.progress", "none", "kprca-eval");
   if (s == KP_OK) s = kp_config_finish(cfg);
-  free(text);
   if (s != KP_OK) {
     kp_config_free(cfg);
     return s;

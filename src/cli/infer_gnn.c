@@ -27,26 +27,13 @@ typedef struct gnn_run {
 /* The resolved config stored in checkpoint file (data.path replaced by data when given). */
 static kp_status load_config(const char *file, const char *data, const char *device, kp_config **out,
                              kp_strings *labels) {
-  kp_ckpt *c = NULL;
-  char *text = NULL;
-  *out = NULL;
-  KP_TRY(kp_ckpt_open(file, &c));
-  kp_status s = kp_ckpt_get_text(c, "config", &text);
-  if (s == KP_OK) s = kp_ckpt_get_strings(c, "labels/names", labels);
-  kp_ckpt_close(c);
-  if (s != KP_OK) {
-    free(text);
-    return kp_fail_context(KP_ERR_FORMAT, "%s is not a kprca-train checkpoint", file);
-  }
   kp_config *cfg = NULL;
-  char where[4200];
-  snprintf(where, sizeof where, "%s:config", file);
-  s = kp_config_new(&cfg);
-  if (s == KP_OK) s = kp_config_merge_yaml(cfg, text, strlen(text), where);
-  if (s == KP_OK && data) s = kp_config_set(cfg, "data.path", data, "--graph-data");
+  *out = NULL;
+  KP_TRY(kp_ckpt_read_config(file, &cfg, labels));
+  kp_status s = KP_OK;
+  if (data) s = kp_config_set(cfg, "data.path", data, "--graph-data");
   if (s == KP_OK) s = kp_config_set(cfg, "train.progress", "none", "kprca-infer");
   if (s == KP_OK && device) s = kp_config_set(cfg, "device", device, "--device");
-  free(text);
   if (s != KP_OK) {
     kp_config_free(cfg);
     return s;
