@@ -4,16 +4,11 @@
 # GA at least the published figure, the text outside the markers is unchanged; the settings file agrees
 # with tests/unit/test_loghub_ga.cc; bad usage exits 2 with one line; a file without the markers is left
 # as it was. Skips (passes) when ../shared/data/loghub is missing.
-set -u
-BIN=$(cd "$1" && pwd)
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 if [ ! -d "$SRC/../shared/data/loghub" ]; then
   echo "skipped: no loghub samples at $SRC/../shared/data/loghub"
   exit 0
 fi
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 S="$SRC/scripts/bench/suite.sh"
 cp "$SRC/docs/results.md" "$tmp/results.md"
 # outside(FILE): the file with every generated region emptied

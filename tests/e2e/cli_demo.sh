@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
 # End to end: kprca-info and kprca-demo (args: BIN_DIR SOURCE_DIR).
-set -u
-BIN=$1
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$BIN/kprca-info" > "$tmp/info" 2>&1; rc=$?
 check "kprca-info exits 0" '[ $rc -eq 0 ]'

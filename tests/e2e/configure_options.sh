@@ -1,10 +1,6 @@
 #!/usr/bin/env bash
 # End to end: the build options' ✓/✗ lines and their errors (args: BIN_DIR SOURCE_DIR).
-set -u
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 conf() { local d=$1; shift; cmake -S "$SRC" -B "$tmp/$d" -DKPRCA_TESTS=OFF "$@" > "$tmp/$d.log" 2>&1; }
 
 conf off -DKPRCA_CUDA=OFF; rc=$?

@@ -1,11 +1,7 @@
 #!/usr/bin/env bash
 # End to end: kprca-eval leadtime (args: BIN_DIR SOURCE_DIR) on the worked example of docs/metrics.md
 # (counts, rates, lead times, the sweep table) and bad input (one line naming file:line, exit 2).
-set -u
-BIN=$1
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 E="$BIN/kprca-eval"
 
 printf 'stream,time,score\n' > "$tmp/s.csv"
@@ -36,8 +32,7 @@ check "sweep row 0.95: only a late alarm" 'grep -Eq "^0\.95 +0 +1 +4 +0 +5 " "$t
 
 bad() { # name, expected stderr pattern, args...
   local name=$1 pat=$2; shift 2
-  "$E" leadtime "$@" > "$tmp/o" 2> "$tmp/e"; local rc=$?
-  check "$name: exit 2, one line" '[ $rc -eq 2 ] && [ $(wc -l < "$tmp/e") -eq 1 ] && grep -Eq "$pat" "$tmp/e"'
+  expect_fail "$name" -E "$pat" "$E" leadtime "$@"
 }
 bad "no threshold" "one of --threshold, --sweep" --scores "$tmp/s.csv" --failures "$tmp/f.csv"
 bad "threshold and sweep" "one of --threshold, --sweep" --scores "$tmp/s.csv" --failures "$tmp/f.csv" --threshold 1 --sweep

@@ -4,12 +4,7 @@
 # lines from the Hugging Face export exactly as from the run, and --reference files hold logits of the right
 # shape. Bad input gives one line and exit 2 with no directory left behind; an existing DIR is kept unless
 # --force. (The transformers / torch_geometric round trip is scripts/golden/export_roundtrip.py.)
-set -u
-BIN=$1
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 X="$BIN/kprca-export"
 leftovers() { find "$tmp" -name '*.tmp-*' | grep -q .; }
 

@@ -5,13 +5,7 @@
 # equal what kprca-eval --checkpoint predicts for those graphs (same model, same features). A node-task
 # checkpoint, --graph-data without a GNN model or naming a file without builder state (a case graph, a lines
 # dataset), standard input and a missing file exit 2 with one line.
-set -u
-BIN=$(cd "$1" && pwd)
-SRC=$(cd "$2" && pwd)
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 I="$BIN/kprca-infer"
 cd "$tmp"
 
@@ -82,8 +76,7 @@ check "--graph-data FILE gives the same" 'cmp -s txt txt2'
 bad() { # name expect-in-message args...
   local name=$1 want=$2
   shift 2
-  "$I" "$@" > bo 2> be; local rc=$?
-  check "$name: exit 2, one line naming the problem" '[ $rc -eq 2 ] && [ $(wc -l < be) -eq 1 ] && grep -q "$want" be && [ ! -s bo ]'
+  expect_fail --quiet-stdout "$name" -G "$want" "$I" "$@"
 }
 "$BIN/kprca-prep" build --input c --kind case-graph --out case.h5 --features 16 > /dev/null
 "$BIN/kprca-train" --config "$SRC/configs/cora-gcn.yaml" data.path=case.h5 output.dir=node \

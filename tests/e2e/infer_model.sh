@@ -5,14 +5,7 @@
 # the model; the cache, the batch size and the cache key change nothing in what is printed; repeated lines
 # are scored once; rules take precedence; follow mode with a model; a kprca-train bert checkpoint when the
 # trainer supports it; bad model input exits 2 with one line.
-set -u
-BIN=$(cd "$1" && pwd)
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 I="$BIN/kprca-infer"
 R="$SRC/configs/rules/kernel-panic.yaml"
 
@@ -100,8 +93,7 @@ check "checkpoint: the run's class names" 'grep -Eq "\"label\":\"(root_cause|ord
 
 bad() { # name, expected stderr pattern, args...
   local name=$1 pat=$2; shift 2
-  "$I" "$@" < /dev/null > "$tmp/o" 2> "$tmp/e"; local rc=$?
-  check "$name: exit 2, one line" '[ $rc -eq 2 ] && [ $(wc -l < "$tmp/e") -eq 1 ] && grep -Eq -- "$pat" "$tmp/e" && [ ! -s "$tmp/o" ]'
+  expect_fail --quiet-stdout "$name" -E "$pat" "$I" "$@"
 }
 mkdir -p "$tmp/empty"
 bad "a directory that is no model" "empty" --model "$tmp/empty" "$log"

@@ -2,14 +2,7 @@
 # End to end: kprca-infer with rules only (args: BIN_DIR SOURCE_DIR): a file, standard input, JSON Lines,
 # --all, --incident rankings, follow mode (appended lines appear, truncation, rotation, SIGINT ends with 0),
 # and bad input (one line, exit 2).
-set -u
-BIN=$1
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d)
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 I="$BIN/kprca-infer"
 R="$SRC/configs/rules/kernel-panic.yaml"
 
@@ -87,8 +80,7 @@ check "pipe: the end of the pipe ends the run with 0" '[ $rc -eq 0 ]'
 
 bad() { # name, expected stderr pattern, args...
   local name=$1 pat=$2; shift 2
-  "$I" "$@" < /dev/null > "$tmp/o" 2> "$tmp/e"; local rc=$?
-  check "$name: exit 2, one line" '[ $rc -eq 2 ] && [ $(wc -l < "$tmp/e") -eq 1 ] && grep -Eq -- "$pat" "$tmp/e" && [ ! -s "$tmp/o" ]'
+  expect_fail --quiet-stdout "$name" -E "$pat" "$I" "$@"
 }
 bad "no rules or model" "give --rules FILE, --model PATH" "$tmp/a.log"
 bad "unknown option" "unknown option" --rules "$R" --bogus "$tmp/a.log"

@@ -5,12 +5,7 @@
 # summary counts distinct texts encoded once, a kprca-train bert run works as the encoder (--fault-lines
 # predicted), kprca-train runs configs/pipeline-logsage.yaml and a graph config on the encoder-featured
 # files, and bad encoder options give one line, exit 2 and no output file.
-set -u
-BIN=$(cd "$1" && pwd)
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 P="$BIN/kprca-prep"
 export OMP_NUM_THREADS=2
 M=$tmp/model
@@ -75,10 +70,7 @@ check "configs/gat.yaml trains on the encoder incident graphs (exit $rc)" '[ $rc
 bad() { # bad NAME NEEDLE ARGS...
   local name=$1 needle=$2; shift 2
   rm -f "$tmp/bad.h5"
-  "$P" build --input "$C" --out "$tmp/bad.h5" "$@" > "$tmp/o" 2> "$tmp/e"; local rc=$?
-  check "$name: exit 2" '[ $rc -eq 2 ]'
-  check "$name: one line naming the problem" '[ $(wc -l < "$tmp/e") -eq 1 ] && grep -q "^kprca-prep build: .*$needle" "$tmp/e"' ||
-    sed 's/^/    /' "$tmp/e"
+  expect_fail "$name" -G "^kprca-prep build: .*$needle" "$P" build --input "$C" --out "$tmp/bad.h5" "$@"
   check "$name: no output file" '[ ! -e "$tmp/bad.h5" ] && [ -z "$(ls "$tmp" | grep "bad.h5.")" ]'
 }
 bad "missing encoder path" "$tmp/nope" --kind incident-graphs --encoder "$tmp/nope"

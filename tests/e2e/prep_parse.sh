@@ -1,12 +1,7 @@
 #!/usr/bin/env bash
 # End to end: kprca-prep parse and kprca-eval parsing (args: BIN_DIR SOURCE_DIR): outputs, stable
 # ids through a state file, the loghub HDFS sample, and bad input (one line, exit 2, no output left).
-set -u
-BIN=$1
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 FIX=$SRC/tests/fixtures/parse
 FMT='<Month> <Day> <Time> <Host> kernel: \[\s*<Uptime>\] <Content>'
 P="$BIN/kprca-prep"
@@ -79,9 +74,7 @@ echo "precious" > "$tmp/keep/kern.log_structured.csv"
 bad() { # name, expected text, command...
   local name=$1 want=$2
   shift 2
-  "$@" > "$tmp/bo" 2>&1
-  local rc=$?
-  check "$name: exit 2, one line" '[ $rc -eq 2 ] && [ $(wc -l < "$tmp/bo") -eq 1 ] && grep -q -- "$want" "$tmp/bo"'
+  expect_fail --quiet-stdout "$name" -G "$want" "$@"
 }
 bad "missing input" "nope.log: cannot open" "$P" parse --input "$tmp/nope.log" --output "$tmp/keep"
 bad "format that matches nothing" "matched none of the 28 lines" "$P" parse --input "$FIX/kern.log" --log-format '<Date> sshd\[<Pid>\]: <Content>' --output "$tmp/keep"

@@ -1,12 +1,8 @@
 #!/usr/bin/env bash
 # End to end: kprca-prep synth (args: BIN_DIR SOURCE_DIR): reproducible bytes, independence from N
 # and thread count, the incident directory, refusal to clobber, --force, and one-line usage errors.
-set -u
-BIN=$1
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 P="$BIN/kprca-prep"
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 "$P" synth --help > "$tmp/help" 2>&1; rc=$?
 check "--help exits 0" '[ $rc -eq 0 ] && grep -q -- "--benign-fraction" "$tmp/help"'
@@ -45,8 +41,7 @@ check "--force replaces it" '[ $rc -eq 0 ] && [ ! -e "$tmp/keep/notes.txt" ] && 
 # usage errors: exit 2 and exactly one line
 bad() {
   local name=$1; shift
-  "$P" synth "$@" > "$tmp/o" 2> "$tmp/e2"; local rc=$?
-  check "$name: exit 2, one line" '[ $rc -eq 2 ] && [ $(wc -l < "$tmp/e2") -eq 1 ] && [ ! -s "$tmp/o" ]'
+  expect_fail --quiet-stdout "$name" -F "" "$P" synth "$@"
 }
 bad "--incidents 0" --incidents 0 --seed 1 --out "$tmp/x"
 bad "--incidents abc" --incidents abc --seed 1 --out "$tmp/x"

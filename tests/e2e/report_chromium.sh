@@ -5,17 +5,14 @@
 # report.html a real kprca-train run ends with (a GAT on the small graph fixture).
 # usage: report_chromium.sh BIN_DIR SRC_DIR
 set -euo pipefail
-BIN=$1
-SRC=$2
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 EVAL=$BIN/kprca-eval
 fail() { echo "FAIL: $*" >&2; exit 1; }
 CHROME=$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)
 [ -n "$CHROME" ] || fail "chromium is not installed (scripts/setup.sh installs Debian's chromium package)"
 command -v python3 >/dev/null || fail "python3 is needed to read the screenshot"
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-RUN=$T/exp/tiny/20260101-000000
+RUN=$tmp/exp/tiny/20260101-000000
 mkdir -p "$RUN"
 cat >"$RUN/config.yaml" <<'EOF'
 # Resolved config written by kprca 0.1.0. Read from: tiny.yaml, then command-line overrides.
@@ -58,11 +55,11 @@ NPLOTS=$(ls "$RUN/plots" | wc -l)
 [ "$NPLOTS" -eq 10 ] || fail "expected 10 plots (loss, metrics, confusion, f1, roc, pr of val and test), got $NPLOTS: $(ls "$RUN/plots")"
 
 chrome() { timeout 60 "$CHROME" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
-  --user-data-dir="$T/profile" "$@" 2>"$T/chrome.err"; }
-chrome --screenshot="$T/shot.png" --window-size=1200,2000 "file://$RUN/report.html" >/dev/null ||
-  fail "chromium could not take a screenshot: $(tail -n 3 "$T/chrome.err")"
-[ -s "$T/shot.png" ] || fail "no screenshot"
-python3 - "$T/shot.png" <<'EOF' || fail "the screenshot does not show the plots"
+  --user-data-dir="$tmp/profile" "$@" 2>"$tmp/chrome.err"; }
+chrome --screenshot="$tmp/shot.png" --window-size=1200,2000 "file://$RUN/report.html" >/dev/null ||
+  fail "chromium could not take a screenshot: $(tail -n 3 "$tmp/chrome.err")"
+[ -s "$tmp/shot.png" ] || fail "no screenshot"
+python3 - "$tmp/shot.png" <<'EOF' || fail "the screenshot does not show the plots"
 import struct, sys, zlib
 data = open(sys.argv[1], "rb").read()
 assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
@@ -104,34 +101,34 @@ assert inked >= 0.03 * w * rows, "almost all white"
 assert counts >= 200, "the curve colour is (nearly) absent"
 EOF
 
-chrome --dump-dom "file://$RUN/report.html" >"$T/dom.html" || fail "chromium --dump-dom failed"
-NSVG=$(grep -o '<svg' "$T/dom.html" | wc -l)
+chrome --dump-dom "file://$RUN/report.html" >"$tmp/dom.html" || fail "chromium --dump-dom failed"
+NSVG=$(grep -o '<svg' "$tmp/dom.html" | wc -l)
 [ "$NSVG" -eq "$NPLOTS" ] || fail "rendered DOM has $NSVG <svg> elements, expected $NPLOTS"
 for id in loss metrics confusion_test f1_test roc_test pr_test; do
-  grep -q "id=\"plot-$id\"" "$T/dom.html" || fail "plot $id missing from the rendered DOM"
+  grep -q "id=\"plot-$id\"" "$tmp/dom.html" || fail "plot $id missing from the rendered DOM"
 done
-grep -q 'root &lt;cause&gt;' "$T/dom.html" || fail "escaped class name not in the DOM"
-grep -q '<polyline' "$T/dom.html" || fail "no curves in the DOM"
+grep -q 'root &lt;cause&gt;' "$tmp/dom.html" || fail "escaped class name not in the DOM"
+grep -q '<polyline' "$tmp/dom.html" || fail "no curves in the DOM"
 
 # comparison of two runs, and a directory that is not a run
-cp -r "$RUN" "$T/exp/tiny/20260101-000001"
-"$EVAL" --compare "$RUN" "$T/exp/tiny/20260101-000001" --out "$T" >"$T/cmp.txt" || fail "--compare failed"
-grep -q '^accuracy .*0\.8519 .*0\.8519' "$T/cmp.txt" || fail "compare table lacks the accuracies: $(cat "$T/cmp.txt")"
-[ -s "$T/compare.html" ] || fail "no compare.html"
-mkdir "$T/empty"
+cp -r "$RUN" "$tmp/exp/tiny/20260101-000001"
+"$EVAL" --compare "$RUN" "$tmp/exp/tiny/20260101-000001" --out "$tmp" >"$tmp/cmp.txt" || fail "--compare failed"
+grep -q '^accuracy .*0\.8519 .*0\.8519' "$tmp/cmp.txt" || fail "compare table lacks the accuracies: $(cat "$tmp/cmp.txt")"
+[ -s "$tmp/compare.html" ] || fail "no compare.html"
+mkdir "$tmp/empty"
 set +e
-"$EVAL" --compare "$RUN" "$T/empty" --out "$T/x" 2>"$T/err.txt"
+"$EVAL" --compare "$RUN" "$tmp/empty" --out "$tmp/x" 2>"$tmp/err.txt"
 rc=$?
 set -e
 [ "$rc" -eq 2 ] || fail "--compare with a non-run directory: exit $rc, expected 2"
-grep -q "not a run directory" "$T/err.txt" || fail "unclear message: $(cat "$T/err.txt")"
+grep -q "not a run directory" "$tmp/err.txt" || fail "unclear message: $(cat "$tmp/err.txt")"
 # the page a training run writes at its end
-"$BIN/kprca-train" --config "$SRC/configs/gat.yaml" data.path="$SRC/tests/fixtures/train/graph-small.h5" \
-  train.epochs=3 train.progress=none output.dir="$T/runs" >"$T/train.txt" 2>&1 || fail "kprca-train: $(tail -3 "$T/train.txt")"
-TR=$(ls -d "$T"/runs/gat/*/)
+"$BIN/kprca-train" --config "$SRC/configs/gat.yaml" data.path="$GRAPH" \
+  train.epochs=3 train.progress=none output.dir="$tmp/runs" >"$tmp/train.txt" 2>&1 || fail "kprca-train: $(tail -3 "$tmp/train.txt")"
+TR=$(ls -d "$tmp"/runs/gat/*/)
 [ -s "$TR/report.html" ] || fail "the training run wrote no report.html"
-chrome --dump-dom "file://${TR}report.html" >"$T/tdom.html" || fail "chromium --dump-dom failed on the training run's page"
-n=$(grep -o '<svg' "$T/tdom.html" | wc -l)
+chrome --dump-dom "file://${TR}report.html" >"$tmp/tdom.html" || fail "chromium --dump-dom failed on the training run's page"
+n=$(grep -o '<svg' "$tmp/tdom.html" | wc -l)
 [ "$n" -ge 4 ] || fail "the training run's page rendered $n SVG plots, expected loss, metrics and per-split plots"
-grep -q '<polyline' "$T/tdom.html" || fail "no curves in the training run's page"
+grep -q '<polyline' "$tmp/tdom.html" || fail "no curves in the training run's page"
 echo "report_chromium: ok"

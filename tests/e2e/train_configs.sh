@@ -2,14 +2,7 @@
 # End to end: every GNN config in configs/ runs as it is (2 epochs, on the small fixtures), the run
 # directory holds what DESIGN.md §5 lists, the CPU run is deterministic, --dry-run and
 # --print-config, and kprca-eval --checkpoint gives the training report back. Args: BIN_DIR SRC_DIR.
-set -u
-BIN=$1
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-NODE=$SRC/tests/fixtures/train/node-small.h5
-GRAPH=$SRC/tests/fixtures/train/graph-small.h5
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export OMP_NUM_THREADS=2
 
 for cfg in "$SRC"/configs/*.yaml; do

@@ -3,14 +3,7 @@
 # writes fold-1..3 with the usual outputs, cv.json whose per-fold rows equal each fold's metrics.json, cv.txt;
 # every item is tested in exactly one fold; bad values exit 2 with one line and no run directory.
 # Args: BIN_DIR SRC_DIR. Needs jq.
-set -u
-BIN=$1
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-NODE=$SRC/tests/fixtures/train/node-small.h5
-GRAPH=$SRC/tests/fixtures/train/graph-small.h5
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export OMP_NUM_THREADS=1
 gat=(--config "$SRC/configs/gat.yaml" data.path="$GRAPH" data.batch_size=16 train.epochs=2 train.progress=none)
 
@@ -75,22 +68,12 @@ for k in 1 2 3; do # the line trainer's metrics.json adds members (binary f1): c
 done
 
 # ---- bad values: one line, exit 2, nothing left ----
-bad() {
-  local name=$1 want=$2
-  shift 2
-  "$BIN/kprca-train" "$@" output.dir="$tmp/bad" train.epochs=1 train.progress=none > "$tmp/out" 2> "$tmp/err"
-  local rc=$?
-  check "$name: exit 2 (got $rc)" '[ $rc -eq 2 ]'
-  check "$name: one line naming '$want'" '[ $(wc -l < "$tmp/err") -eq 1 ] && grep -qF -- "$want" "$tmp/err"' \
-    || sed 's/^/    /' "$tmp/err"
-  check "$name: no run directory" '[ ! -e "$tmp/bad" ]'
-}
-bad "folds 1" "eval.cv.folds" "${gat[@]}" eval.cv.folds=1
-bad "folds above the items" "only 90 labelled graphs" "${gat[@]}" eval.cv.folds=91
-bad "day without times" "no 'time' array" "${gat[@]}" eval.cv.folds=3 eval.cv.group_by=day
-bad "logo without groups" "group_by" "${gat[@]}" eval.cv.folds=logo
-bad "incident groups on a node dataset" "'incident' array" --config "$SRC/configs/cora-gcn.yaml" data.path="$NODE" \
+train_fails "folds 1" "eval.cv.folds" "${gat[@]}" eval.cv.folds=1
+train_fails "folds above the items" "only 90 labelled graphs" "${gat[@]}" eval.cv.folds=91
+train_fails "day without times" "no 'time' array" "${gat[@]}" eval.cv.folds=3 eval.cv.group_by=day
+train_fails "logo without groups" "group_by" "${gat[@]}" eval.cv.folds=logo
+train_fails "incident groups on a node dataset" "'incident' array" --config "$SRC/configs/cora-gcn.yaml" data.path="$NODE" \
   eval.cv.folds=3 eval.cv.group_by=incident
-bad "unsupported model in a fold" "mlp" "${gat[@]}" eval.cv.folds=3 model.name=mlp
-bad "resume" "--resume" "${gat[@]}" eval.cv.folds=3 --resume auto
+train_fails "unsupported model in a fold" "mlp" "${gat[@]}" eval.cv.folds=3 model.name=mlp
+train_fails "resume" "--resume" "${gat[@]}" eval.cv.folds=3 --resume auto
 exit $fail

@@ -3,12 +3,7 @@
 # (tests/fixtures/bert/tiny + the vocabulary of tests/fixtures/lines) and the toy kernel.tsv: --dry-run,
 # a full run (run directory files, metrics.json with f1, predictions, candidates), --resume auto of a
 # finished run, and bad inputs (one line, exit 2, no run directory left behind).
-set -u
-BIN=$1
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 T="$BIN/kprca-train"
 M=$tmp/model
 mkdir -p "$M"
@@ -49,9 +44,7 @@ check "resume auto of a finished run exits 0" '[ $rc -eq 0 ] && grep -q "finishe
 bad() { # bad NAME NEEDLE ARGS...
   local name=$1 needle=$2; shift 2
   rm -rf "$tmp/runs"
-  "$T" --config "$tmp/toy.yaml" "$@" > "$tmp/o" 2> "$tmp/e"; local rc=$?
-  check "$name: exit 2" '[ $rc -eq 2 ]'
-  check "$name: one line naming it" '[ $(wc -l < "$tmp/e") -eq 1 ] && grep -q "^kprca-train: .*$needle" "$tmp/e"'
+  expect_fail "$name" -G "^kprca-train: .*$needle" "$T" --config "$tmp/toy.yaml" "$@"
   check "$name: no run directory" '[ ! -e "$tmp/runs" ]'
 }
 bad "missing model directory" "nope" model.path="$tmp/nope"

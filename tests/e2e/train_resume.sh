@@ -2,13 +2,7 @@
 # End to end: Ctrl-C stops kprca-train after the current epoch with a checkpoint (exit 130);
 # --resume auto continues that run and ends with the same predictions as an uninterrupted run;
 # --resume PATH; periodic checkpoints are pruned to output.keep_checkpoints. Args: BIN_DIR SRC_DIR.
-set -u
-BIN=$1
-SRC=$2
-fail=0
-check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-GRAPH=$SRC/tests/fixtures/train/graph-small.h5
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export OMP_NUM_THREADS=1
 # constant learning rate, no early stop, last weights: the trajectory does not depend on train.epochs
 common=(--config "$SRC/configs/gat.yaml" data.path="$GRAPH" output.dir="$tmp/exp" train.progress=none
@@ -21,7 +15,7 @@ for _ in $(seq 600); do  # wait until three epochs are logged
   sleep 0.1
 done
 kill -INT $pid
-wait $pid; rc=$?
+wait $pid; rc=$?; pid=
 check "Ctrl-C exits 130" '[ $rc -eq 130 ]'
 k=$(sed -n 's/.*interrupted after epoch \([0-9]*\).*/\1/p' "$tmp/a.err")
 check "it names the epoch it stopped after ($k) and how to resume" '[ -n "$k" ] && grep -q -- "--resume auto" "$tmp/a.err"'
