@@ -26,7 +26,7 @@ static int by_len(const void *a, const void *b) {
 }
 
 kp_status kp_lines_plan_epoch(const kp_line_trainer *t, kp_rng *r, int64_t bucket, lines_plan *p) {
-  int64_t ntr = t->nids[KP_SPLIT_TRAIN], n = t->lines_per_epoch, bs = t->batch_size;
+  int64_t ntr = t->st.nids[KP_SPLIT_TRAIN], n = t->lines_per_epoch, bs = t->batch_size;
   int64_t nb = (n + bs - 1) / bs;
   if (!p->rows) {
     p->rows = malloc(sizeof(int64_t) * (size_t)(n ? n : 1));
@@ -39,7 +39,7 @@ kp_status kp_lines_plan_epoch(const kp_line_trainer *t, kp_rng *r, int64_t bucke
     free(order), free(k), free(bperm);
     return kp_fail(KP_ERR_NOMEM, "line trainer: out of memory planning an epoch of %lld lines", (long long)n);
   }
-  memcpy(order, t->ids[KP_SPLIT_TRAIN], sizeof(int32_t) * (size_t)ntr);
+  memcpy(order, t->st.ids[KP_SPLIT_TRAIN], sizeof(int32_t) * (size_t)ntr);
   if (t->shuffle) kp_rng_shuffle_i32(r, order, ntr); /* the epoch takes its first lines_per_epoch lines */
   for (int64_t i = 0; i < n; i++) k[i] = (keyed){t->tok.lengths[order[i]], i, order[i]};
   if (bucket > 0) {
@@ -73,7 +73,7 @@ kp_status kp_lines_fill_batch(kp_line_trainer *t, const int64_t *rows, int64_t n
 
 kp_status kp_line_trainer_pad_stats(const kp_line_trainer *t, int64_t fixed_width, kp_line_pad_stats *out) {
   memset(out, 0, sizeof *out);
-  kp_rng r = t->data_rng; /* a copy: the trainer's data order is not drawn from */
+  kp_rng r = t->st.data_rng; /* a copy: the trainer's data order is not drawn from */
   lines_plan p = {0};
   KP_TRY(kp_lines_plan_epoch(t, &r, t->bucket_size, &p));
   for (int64_t b = 0; b < p.nb; b++) {

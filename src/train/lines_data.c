@@ -50,12 +50,12 @@ static kp_status split_fractions(kp_line_trainer *t, const double *fr) {
   int32_t maxinc = -1;
   for (int64_t i = 0; i < d->n; i++)
     if (d->incident[i] > maxinc) maxinc = d->incident[i];
-  if (maxinc < 0) return kp_split_stratified(d->label, d->n, fr[1], fr[2], t->seed, d->split);
+  if (maxinc < 0) return kp_split_stratified(d->label, d->n, fr[1], fr[2], t->st.seed, d->split);
   int32_t *g = malloc(sizeof(int32_t) * (size_t)(d->n ? d->n : 1));
   if (!g) return oom("the incident groups");
   int32_t next = maxinc + 1; /* a line of no incident is a group of its own */
   for (int64_t i = 0; i < d->n; i++) g[i] = d->incident[i] >= 0 ? d->incident[i] : next++;
-  kp_status s = kp_split_group(g, d->label, d->n, fr[1], fr[2], t->seed, d->split);
+  kp_status s = kp_split_group(g, d->label, d->n, fr[1], fr[2], t->st.seed, d->split);
   free(g);
   return s;
 }
@@ -63,15 +63,15 @@ static kp_status split_fractions(kp_line_trainer *t, const double *fr) {
 static kp_status make_ids(kp_line_trainer *t) {
   const kp_lines_data *d = &t->data;
   for (int s = 0; s < 3; s++) {
-    t->nids[s] = 0;
-    t->ids[s] = malloc(sizeof(int32_t) * (size_t)(d->n ? d->n : 1));
-    if (!t->ids[s]) return oom("the split");
+    t->st.nids[s] = 0;
+    t->st.ids[s] = malloc(sizeof(int32_t) * (size_t)(d->n ? d->n : 1));
+    if (!t->st.ids[s]) return oom("the split");
   }
   for (int64_t i = 0; i < d->n; i++) {
     int s = d->split[i];
-    if (s >= 0 && s <= 2) t->ids[s][t->nids[s]++] = (int32_t)i;
+    if (s >= 0 && s <= 2) t->st.ids[s][t->st.nids[s]++] = (int32_t)i;
   }
-  if (t->nids[KP_SPLIT_TRAIN] == 0)
+  if (t->st.nids[KP_SPLIT_TRAIN] == 0)
     return kp_fail(KP_ERR_INVALID, "%s: the split leaves no training lines (data.split)", t->data_path);
   return KP_OK;
 }
@@ -98,18 +98,18 @@ static kp_status tokenize(kp_line_trainer *t) {
 
 /* train.class_weights over the training items (class_weights.h). */
 static kp_status class_weights(kp_line_trainer *t) {
-  int64_t n = t->nids[KP_SPLIT_TRAIN];
+  int64_t n = t->st.nids[KP_SPLIT_TRAIN];
   int32_t *y = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
   if (!y) return oom("class counts");
-  for (int64_t k = 0; k < n; k++) y[k] = t->data.label[t->ids[KP_SPLIT_TRAIN][k]];
-  kp_status s = kp_class_weights_from_config(t->cfg, y, n, t->num_classes, t->data_path, t->dev, &t->class_w,
+  for (int64_t k = 0; k < n; k++) y[k] = t->data.label[t->st.ids[KP_SPLIT_TRAIN][k]];
+  kp_status s = kp_class_weights_from_config(t->st.cfg, y, n, t->num_classes, t->data_path, t->st.dev, &t->class_w,
                                              &t->use_cw);
   free(y);
   return s;
 }
 
 kp_status kp_lines_load(kp_line_trainer *t) {
-  const char *fmt = kp_config_string(t->cfg, "data.format");
+  const char *fmt = kp_config_string(t->st.cfg, "data.format");
   bool h5 = !strcmp(fmt, "lines") || (!strcmp(fmt, "auto") && is_hdf5(t->data_path));
   if (!strcmp(fmt, "graph"))
     return kp_fail(KP_ERR_INVALID, "data.format = graph: model.name bert trains on lines (lines, tsv, csv or auto)");
@@ -124,9 +124,9 @@ kp_status kp_lines_load(kp_line_trainer *t) {
   if (t->num_classes < 2)
     return kp_fail(KP_ERR_INVALID, "%s: %lld class; a classifier needs at least 2", t->data_path,
                    (long long)t->num_classes);
-  if (kp_config_is_list(t->cfg, "data.split")) {
+  if (kp_config_is_list(t->st.cfg, "data.split")) {
     size_t n;
-    KP_TRY(split_fractions(t, kp_config_floats(t->cfg, "data.split", &n)));
+    KP_TRY(split_fractions(t, kp_config_floats(t->st.cfg, "data.split", &n)));
   } else if (!h5) {
     return kp_fail(KP_ERR_INVALID,
                    "%s: a TSV/CSV file carries no split; set data.split to fractions, e.g. data.split=[0.8,0,0.2]",

@@ -12,13 +12,6 @@
 #include "kprca/train_report.h"
 #include "train/lines_internal.h"
 
-static int32_t argmax(const float *p, int64_t c) {
-  int32_t best = 0;
-  for (int64_t k = 1; k < c; k++)
-    if (p[k] > p[best]) best = (int32_t)k;
-  return best;
-}
-
 static const int32_t *len_key; /* lengths for the sort below (scoring is single-threaded at this level) */
 static int by_length(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -27,26 +20,16 @@ static int by_length(const void *a, const void *b) {
 }
 
 kp_status kp_line_trainer_evaluate(kp_line_trainer *t, int split, kp_split_eval *e) {
-  memset(e, 0, sizeof *e);
-  if (split < 0 || split > 2) return kp_fail(KP_ERR_INVALID, "evaluate: split %d is not train, val or test", split);
-  int64_t n = t->nids[split], C = t->num_classes;
-  e->split = split;
-  e->n = n;
-  e->num_classes = C;
+  KP_TRY(kp_split_eval_begin(e, &t->st, split, t->num_classes, "lines"));
+  int64_t n = e->n, C = t->num_classes;
   size_t m = (size_t)(n ? n : 1);
-  e->ids = malloc(sizeof(int32_t) * m);
-  e->y_true = malloc(sizeof(int32_t) * m);
-  e->y_pred = malloc(sizeof(int32_t) * m);
-  e->probs = malloc(sizeof(float) * m * (size_t)C);
   int64_t *order = malloc(sizeof(int64_t) * m);
   float *pb = malloc(sizeof(float) * (size_t)(t->batch_size * C));
   int64_t *rows = malloc(sizeof(int64_t) * (size_t)t->batch_size);
   kp_status s = KP_OK;
-  if (!e->ids || !e->y_true || !e->y_pred || !e->probs || !order || !pb || !rows)
-    s = kp_fail(KP_ERR_NOMEM, "evaluate: out of host memory for %lld lines", (long long)n);
+  if (!order || !pb || !rows) s = kp_fail(KP_ERR_NOMEM, "evaluate: out of host memory for %lld lines", (long long)n);
   double total = 0.0;
   if (s == KP_OK) {
-    memcpy(e->ids, t->ids[split], sizeof(int32_t) * (size_t)n);
     for (int64_t k = 0; k < n; k++) order[k] = k; /* positions in e->ids */
     for (int64_t k = 0; k < n; k++) e->y_true[k] = t->data.label[e->ids[k]];
     int32_t *lens = malloc(sizeof(int32_t) * m);
@@ -78,13 +61,8 @@ kp_status kp_line_trainer_evaluate(kp_line_trainer *t, int split, kp_split_eval 
   free(order);
   free(pb);
   free(rows);
-  if (s == KP_OK) {
-    e->loss = n ? total / (double)n : 0.0;
-    for (int64_t k = 0; k < n; k++) e->y_pred[k] = argmax(e->probs + k * C, C);
-    s = kp_metrics_compute(e->y_true, e->y_pred, n, C, &e->metrics);
-  }
-  if (s != KP_OK) kp_split_eval_free(e);
-  return s;
+  if (s == KP_OK) e->loss = n ? total / (double)n : 0.0;
+  return kp_split_eval_finish(e, s);
 }
 
 /* ---- candidates.csv ---- */
@@ -153,10 +131,6 @@ kp_status kp_line_trainer_write_candidates(const kp_line_trainer *t, const char 
 
 /* ---- the report ---- */
 
-static int split_of(const char *name) {
-  return !strcmp(name, "train") ? KP_SPLIT_TRAIN : !strcmp(name, "val") ? KP_SPLIT_VAL : KP_SPLIT_TEST;
-}
-
 /* metrics.json from train_report.h, plus "f1" (class 1's F1) in each split's object for a binary task. */
 static char *metrics_json(const kp_line_trainer *t, const kp_split_eval *ev, int n, const char *extra) {
   char *base = kp_train_metrics_json(ev, n, &t->data.label_names, extra);
@@ -176,35 +150,19 @@ static char *metrics_json(const kp_line_trainer *t, const kp_split_eval *ev, int
 
 kp_status kp_line_trainer_report(kp_line_trainer *t, const char *dir, const char *extra, FILE *out) {
   kp_split_eval ev[3];
-  int n = 0;
-  size_t ns = 0;
-  const char *const *names = kp_config_strings(t->cfg, "eval.splits", &ns);
+  /* splits with no lines are passed over (e.g. no val split in a [0.8, 0, 0.2] TSV run) */
+  int want[3], nw = kp_train_report_splits(&t->st, -1, true, want), n = 0;
   kp_status s = KP_OK;
-  for (size_t i = 0; i < ns && n < 3 && s == KP_OK; i++) {
-    int sp = split_of(names[i]);
-    if (t->nids[sp] == 0) continue; /* e.g. no val split in a [0.8, 0, 0.2] TSV run */
-    if ((s = kp_line_trainer_evaluate(t, sp, &ev[n])) == KP_OK) n++;
-  }
+  for (int i = 0; i < nw && s == KP_OK; i++)
+    if ((s = kp_line_trainer_evaluate(t, want[i], &ev[n])) == KP_OK) n++;
   const kp_strings *labels = &t->data.label_names;
-  char *text = s == KP_OK ? kp_train_report_text(ev, n, labels) : NULL;
   char *json = s == KP_OK ? metrics_json(t, ev, n, extra) : NULL;
-  if (s == KP_OK && (!text || !json)) s = kp_fail(KP_ERR_NOMEM, "report: out of memory");
-  if (s == KP_OK && out) {
-    fputs(text, out);
-    fflush(out);
-  }
+  if (s == KP_OK) s = kp_train_report_write(ev, n, labels, json, dir, out);
   if (s == KP_OK && dir) {
     char path[4200];
-    snprintf(path, sizeof path, "%s/report.txt", dir);
-    s = kp_write_file_atomic(path, text);
-    snprintf(path, sizeof path, "%s/metrics.json", dir);
-    if (s == KP_OK) s = kp_write_file_atomic(path, json);
-    snprintf(path, sizeof path, "%s/predictions.csv", dir);
-    if (s == KP_OK) s = kp_train_write_predictions(path, ev, n, labels);
     snprintf(path, sizeof path, "%s/candidates.csv", dir);
-    if (s == KP_OK) s = kp_line_trainer_write_candidates(t, path, ev, n);
+    s = kp_line_trainer_write_candidates(t, path, ev, n);
   }
-  free(text);
   free(json);
   for (int i = 0; i < n; i++) kp_split_eval_free(&ev[i]);
   return s;

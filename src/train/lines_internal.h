@@ -4,12 +4,8 @@
 #include "kprca/bert.h"
 #include "kprca/line_trainer.h"
 #include "kprca/lines_data.h"
-#include "kprca/optimizer.h"
-#include "kprca/rng.h"
-#include "kprca/schedule.h"
 #include "kprca/wordpiece.h"
-
-typedef enum { LMON_VAL_LOSS = 0, LMON_VAL_ACC = 1, LMON_VAL_F1 = 2 } lines_monitor;
+#include "train/train_internal.h"
 
 /* One epoch's training batches: rows of the dataset, batch b is rows[start[b] .. start[b+1]). */
 typedef struct lines_plan {
@@ -19,13 +15,10 @@ typedef struct lines_plan {
 } lines_plan;
 
 struct kp_line_trainer {
-  const kp_config *cfg;
-  kp_device dev;
+  kp_train_state st;        /* config, device, split (rows of each split), optimizer, progress, best weights */
   const char *data_path, *model_path;
   kp_lines_data data;       /* every line, label, incident, split (the split in effect) */
   int64_t num_classes;
-  int32_t *ids[3];          /* rows of each split, ascending */
-  int64_t nids[3];
   kp_wordpiece *wp;
   kp_hf_bert *hf;           /* model.path while the trainer is being built */
   kp_wp_batch tok;          /* token ids of every line, truncated to max_seq_len */
@@ -39,22 +32,8 @@ struct kp_line_trainer {
   bool use_cw;
   kp_bert model;
   bool model_ready;
-  kp_optimizer opt;
-  kp_lr_schedule sched;
-  int epochs, eval_every, patience;
-  lines_monitor monitor;
-  bool restore_best;
-  uint64_t seed;
-  kp_rng data_rng;
-  int64_t batches_per_epoch, steps_per_epoch;
+  int64_t batches_per_epoch;
   lines_plan plan;
-  /* progress */
-  int epoch;
-  int64_t step;
-  double best_metric;
-  int best_epoch, bad_evals;
-  bool have_best, finished, early_stopped;
-  kp_tensor best;           /* f32 [params total] */
   double step_time_sum;
   int64_t step_count;
 };
@@ -67,8 +46,5 @@ void kp_lines_plan_free(lines_plan *p);
 kp_status kp_lines_plan_epoch(const kp_line_trainer *t, kp_rng *r, int64_t bucket, lines_plan *p);
 /* Lays out rows[0..nb) as a padded [nb, T] batch in t's host buffers; *T gets the width (longest line). */
 kp_status kp_lines_fill_batch(kp_line_trainer *t, const int64_t *rows, int64_t nb, kp_bert_batch *b);
-/* lines_ckpt.c */
-kp_status kp_lines_checkpoint_run(kp_line_trainer *t, const char *run_dir, bool final, char *written, size_t n);
-kp_status kp_lines_write_best(kp_line_trainer *t, const char *run_dir);
 
 #endif

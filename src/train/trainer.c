@@ -1,20 +1,11 @@
 /* The trainer: from a resolved config to data, model, optimizer and schedule (kp_trainer_create),
  * plus what --dry-run prints (kp_trainer_describe). Training is in trainer_loop.c, scoring in
- * trainer_eval.c, checkpoints in trainer_ckpt.c. */
-#include <omp.h>
+ * trainer_eval.c; the state, checkpoints and epoch loop it shares with the line trainer in train_*.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kprca/split.h"
 #include "train/trainer_internal.h"
-
-/* splitmix64 of (seed, stream): independent Philox keys for initialisation, dropout and data order. */
-uint64_t kp_trainer_stream_seed(uint64_t seed, uint64_t stream) {
-  uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (stream + 1);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 const char *kp_split_name(int split) {
   return split == KP_SPLIT_TRAIN ? "train" : split == KP_SPLIT_VAL ? "val" : split == KP_SPLIT_TEST ? "test" : "none";
@@ -43,7 +34,7 @@ static kp_reduce parse_reduce(const char *s) {
 
 /* model.* -> the model library's config; what the library cannot build yet is a clear error. */
 static kp_status model_config(kp_trainer *t, kp_gnn_config *mc) {
-  const kp_config *c = t->cfg;
+  const kp_config *c = t->st.cfg;
   const char *name = kp_config_string(c, "model.name");
   kp_conv_type conv;
   if (!strcmp(name, "gcn"))
@@ -93,93 +84,58 @@ static kp_status model_config(kp_trainer *t, kp_gnn_config *mc) {
   return kp_gnn_config_check(mc);
 }
 
-static kp_status optimizer_setup(kp_trainer *t) {
-  const kp_config *c = t->cfg;
-  kp_optimizer_opts o = {0};
-  KP_TRY(kp_opt_kind_parse(kp_config_string(c, "optim.name"), &o.kind));
-  size_t nb;
-  const double *betas = kp_config_floats(c, "optim.betas", &nb);
-  o.beta1 = (float)betas[0];
-  o.beta2 = (float)betas[1];
-  o.eps = (float)kp_config_float(c, "optim.eps");
-  o.momentum = (float)kp_config_float(c, "optim.momentum");
-  o.nesterov = kp_config_bool(c, "optim.nesterov");
-  o.weight_decay = (float)kp_config_float(c, "optim.weight_decay");
-  o.decay_prefix = !strcmp(kp_config_string(c, "optim.weight_decay_scope"), "first_layer") ? "convs.0." : NULL;
-  o.clip_norm = (float)kp_config_float(c, "optim.clip_norm");
-  KP_TRY(kp_optimizer_init(&t->opt, &t->model.params, &o));
-  KP_TRY(kp_lr_kind_parse(kp_config_string(c, "optim.schedule"), &t->sched.kind));
-  t->sched.base_lr = (float)kp_config_float(c, "optim.lr");
-  t->sched.warmup_steps = kp_config_int(c, "optim.warmup_steps");
-  t->sched.total_steps = (int64_t)t->epochs * t->steps_per_epoch;
-  kp_status s = kp_lr_schedule_check(&t->sched);
-  if (s != KP_OK)
-    return kp_fail(KP_ERR_INVALID, "optim.warmup_steps = %lld exceeds the %lld optimizer steps of the run",
-                   (long long)t->sched.warmup_steps, (long long)t->sched.total_steps);
-  return KP_OK;
-}
-
-static kp_status create(kp_trainer *t) {
-  const kp_config *c = t->cfg;
-  int64_t threads = kp_config_int(c, "train.threads");
-  if (threads > 0) omp_set_num_threads((int)threads);
+static kp_status create(kp_trainer *t, const kp_config *c) {
+  kp_train_state_config(&t->st, c);
+  t->st.eval_last = true;
   t->task = !strcmp(kp_config_string(c, "model.task"), "graph") ? KP_GNN_GRAPH : KP_GNN_NODE;
   t->data_path = kp_config_string(c, "data.path");
-  t->seed = (uint64_t)kp_config_int(c, "train.seed");
-  t->epochs = (int)kp_config_int(c, "train.epochs");
-  t->eval_every = (int)kp_config_int(c, "train.eval_every");
-  t->patience = (int)kp_config_int(c, "train.patience");
-  t->restore_best = kp_config_bool(c, "train.restore_best");
-  const char *mon = kp_config_string(c, "train.monitor");
-  t->monitor = !strcmp(mon, "val_acc") ? MON_VAL_ACC : !strcmp(mon, "val_macro_f1") ? MON_VAL_F1 : MON_VAL_LOSS;
   t->shuffle = kp_config_bool(c, "data.shuffle");
   size_t nf;
   const int64_t *fanouts = kp_config_ints(c, "data.fanouts", &nf);
   t->sampling = nf > 0 && t->task == KP_GNN_NODE;
-  KP_TRY(kp_device_parse(kp_config_string(c, "device"), &t->dev));
+  KP_TRY(kp_device_parse(kp_config_string(c, "device"), &t->st.dev));
   KP_TRY(kp_trainer_load_data(t));
-  if (t->patience > 0 && t->nids[KP_SPLIT_VAL] == 0)
-    return kp_fail(KP_ERR_INVALID, "train.patience = %d needs a validation split, and %s has none", t->patience,
+  if (t->st.patience > 0 && t->st.nids[KP_SPLIT_VAL] == 0)
+    return kp_fail(KP_ERR_INVALID, "train.patience = %d needs a validation split, and %s has none", t->st.patience,
                    t->data_path);
   if (t->task == KP_GNN_GRAPH) {
-    int64_t bs = kp_config_int(c, "data.batch_size"), ntr = t->nids[KP_SPLIT_TRAIN];
+    int64_t bs = kp_config_int(c, "data.batch_size"), ntr = t->st.nids[KP_SPLIT_TRAIN];
     t->batch_size = bs == 0 || bs > ntr ? ntr : bs;
     t->eval_batch = bs == 0 ? t->num_items : bs;
-    t->steps_per_epoch = (ntr + t->batch_size - 1) / t->batch_size;
+    t->st.steps_per_epoch = (ntr + t->batch_size - 1) / t->batch_size;
   } else if (t->sampling) { /* mini-batches of target nodes, each with its sampled neighbourhood */
-    int64_t bs = kp_config_int(c, "data.batch_size"), ntr = t->nids[KP_SPLIT_TRAIN];
+    int64_t bs = kp_config_int(c, "data.batch_size"), ntr = t->st.nids[KP_SPLIT_TRAIN];
     t->batch_size = bs == 0 || bs > ntr ? ntr : bs;
-    t->steps_per_epoch = (ntr + t->batch_size - 1) / t->batch_size;
-    t->sample_seed = kp_trainer_stream_seed(t->seed, 4);
+    t->st.steps_per_epoch = (ntr + t->batch_size - 1) / t->batch_size;
+    t->sample_seed = kp_train_stream_seed(t->st.seed, 4);
     KP_TRY(kp_sampler_init(&t->sampler, t->data.num_nodes, t->data.indptr, t->data.indices, fanouts, (int)nf));
   } else {
-    t->steps_per_epoch = 1;
+    t->st.steps_per_epoch = 1;
   }
   kp_gnn_config mc;
   KP_TRY(model_config(t, &mc));
   t->graph_flags = kp_gnn_graph_flags(&mc);
   KP_TRY(kp_trainer_prepare_device_data(t));
-  KP_TRY(kp_gnn_init(&t->model, &mc, t->dev));
+  KP_TRY(kp_gnn_init(&t->model, &mc, t->st.dev));
   t->model_ready = true;
   /* a bag-of-words x on the CPU: layer 0 works on its non-zeros (same masks, sums in another order) */
   if (t->task == KP_GNN_NODE) KP_TRY(kp_gnn_attach_sparse_input(&t->model, &t->x, KP_GNN_SPARSE_INPUT_DENSITY, NULL));
-  kp_rng init = kp_rng_make(kp_trainer_stream_seed(t->seed, 1));
+  kp_rng init = kp_rng_make(kp_train_stream_seed(t->st.seed, 1));
   KP_TRY(kp_gnn_reset_parameters(&t->model, &init));
-  t->model.drop_seed = kp_trainer_stream_seed(t->seed, 2);
-  t->model.drop_offset = 0;
-  t->data_rng = kp_rng_make(kp_trainer_stream_seed(t->seed, 3));
-  KP_TRY(optimizer_setup(t));
-  if (t->restore_best) KP_TRY(kp_tensor_zeros(&t->best, KP_F32, t->dev, 1, &t->model.params.total));
-  t->best_metric = t->monitor == MON_VAL_LOSS ? 1e300 : -1e300;
-  return KP_OK;
+  t->st.params = &t->model.params;
+  t->st.drop_seed = &t->model.drop_seed;
+  t->st.drop_offset = &t->model.drop_offset;
+  t->st.model_name = kp_conv_type_name(t->model.cfg.conv);
+  t->st.labels = &t->data.label_names;
+  bool first_layer = !strcmp(kp_config_string(c, "optim.weight_decay_scope"), "first_layer");
+  return kp_train_state_start(&t->st, first_layer ? "convs.0." : NULL);
 }
 
 kp_status kp_trainer_create(const kp_config *cfg, kp_trainer **out) {
   *out = NULL;
   kp_trainer *t = calloc(1, sizeof *t);
   if (!t) return kp_fail(KP_ERR_NOMEM, "trainer: out of memory");
-  t->cfg = cfg;
-  kp_status s = create(t);
+  kp_status s = create(t, cfg);
   if (s != KP_OK) {
     kp_trainer_free(t);
     return s;
@@ -191,14 +147,10 @@ kp_status kp_trainer_create(const kp_config *cfg, kp_trainer **out) {
 void kp_trainer_free(kp_trainer *t) {
   if (!t) return;
   if (t->model_ready) kp_gnn_free(&t->model);
-  kp_optimizer_free(&t->opt);
-  kp_tensor_free(&t->best);
+  kp_train_state_free(&t->st);
   kp_tensor_free(&t->class_w);
   kp_tensor_free(&t->loss_sum);
-  for (int s = 0; s < 3; s++) {
-    kp_tensor_free(&t->targets[s]);
-    free(t->ids[s]);
-  }
+  for (int s = 0; s < 3; s++) kp_tensor_free(&t->targets[s]);
   if (t->graph_ready) kp_gnn_graph_free(&t->graph);
   kp_tensor_free(&t->x);
   kp_graph_batch_free(&t->batch);
@@ -217,17 +169,16 @@ void kp_trainer_describe(const kp_trainer *t, kp_trainer_info *info) {
   const kp_gnn_config *mc = &t->model.cfg;
   info->task = t->task == KP_GNN_GRAPH ? "graph" : "node";
   info->model = kp_conv_type_name(mc->conv);
-  kp_device_str(t->dev, info->device, sizeof info->device);
+  kp_device_str(t->st.dev, info->device, sizeof info->device);
   info->num_nodes = d->num_nodes;
   info->num_edges = d->num_edges;
   info->num_graphs = d->num_graphs;
   info->num_features = d->num_features;
   info->num_classes = t->num_classes;
-  for (int s = 0; s < 3; s++) info->split_counts[s] = t->nids[s];
-  info->batches_per_epoch = t->steps_per_epoch;
+  for (int s = 0; s < 3; s++) info->split_counts[s] = t->st.nids[s];
+  info->batches_per_epoch = t->st.steps_per_epoch;
   info->num_params = kp_params_numel(&t->model.params);
-  int copies = 2 + (t->opt.o.kind == KP_OPT_SGD ? 1 : 2) + (t->restore_best ? 1 : 0);
-  info->param_bytes = (int64_t)copies * t->model.params.total * 4;
+  info->param_bytes = kp_train_state_param_bytes(&t->st);
   /* rows and edges of one step: the whole graph, or an average batch of graphs */
   double rows = (double)d->num_nodes, edges = (double)d->num_edges;
   if (t->task == KP_GNN_GRAPH && d->num_graphs > 0) {
@@ -237,7 +188,7 @@ void kp_trainer_describe(const kp_trainer *t, kp_trainer_info *info) {
   }
   if (t->sampling) { /* an upper bound: every target reaches its full fan-out at each hop */
     size_t nf;
-    const int64_t *fo = kp_config_ints(t->cfg, "data.fanouts", &nf);
+    const int64_t *fo = kp_config_ints(t->st.cfg, "data.fanouts", &nf);
     double frontier = (double)t->batch_size, total = frontier, e = 0.0;
     for (size_t h = 0; h < nf; h++) {
       double deg = d->num_nodes ? (double)d->num_edges / (double)d->num_nodes : 0.0;
@@ -269,6 +220,14 @@ const int8_t *kp_trainer_split(const kp_trainer *t, int64_t *n) {
   if (n) *n = t->num_items;
   return t->split;
 }
-int kp_trainer_epoch(const kp_trainer *t) { return t->epoch; }
-kp_device kp_trainer_device(const kp_trainer *t) { return t->dev; }
-const kp_config *kp_trainer_config(const kp_trainer *t) { return t->cfg; }
+int kp_trainer_epoch(const kp_trainer *t) { return t->st.epoch; }
+kp_device kp_trainer_device(const kp_trainer *t) { return t->st.dev; }
+const kp_config *kp_trainer_config(const kp_trainer *t) { return t->st.cfg; }
+
+kp_status kp_trainer_save_checkpoint(kp_trainer *t, const char *path, bool final) {
+  return kp_train_save_checkpoint(&t->st, path, final);
+}
+kp_status kp_trainer_load_checkpoint(kp_trainer *t, const char *path, bool *finished) {
+  return kp_train_load_checkpoint(&t->st, path, finished);
+}
+kp_status kp_trainer_load_weights(kp_trainer *t, const char *path) { return kp_train_load_weights(&t->st, path); }

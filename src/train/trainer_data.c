@@ -50,7 +50,7 @@ static kp_status split_from_fractions(kp_trainer *t, const double *fr) {
     lab[m] = y;
     where[m++] = (int32_t)i;
   }
-  kp_status s = kp_split_stratified(lab, m, fr[1], fr[2], t->seed, sp);
+  kp_status s = kp_split_stratified(lab, m, fr[1], fr[2], t->st.seed, sp);
   if (s == KP_OK)
     for (int64_t k = 0; k < m; k++) t->split[where[k]] = sp[k];
   free(lab), free(where), free(sp);
@@ -61,24 +61,24 @@ static kp_status make_ids(kp_trainer *t) {
   for (int s = 0; s < 3; s++) {
     int64_t c = 0;
     for (int64_t i = 0; i < t->num_items; i++) c += t->split[i] == s;
-    t->ids[s] = malloc(sizeof(int32_t) * (size_t)(c ? c : 1));
-    if (!t->ids[s]) return oom("split indices");
-    t->nids[s] = 0;
+    t->st.ids[s] = malloc(sizeof(int32_t) * (size_t)(c ? c : 1));
+    if (!t->st.ids[s]) return oom("split indices");
+    t->st.nids[s] = 0;
     for (int64_t i = 0; i < t->num_items; i++)
-      if (t->split[i] == s) t->ids[s][t->nids[s]++] = (int32_t)i;
+      if (t->split[i] == s) t->st.ids[s][t->st.nids[s]++] = (int32_t)i;
   }
-  if (t->nids[KP_SPLIT_TRAIN] == 0)
+  if (t->st.nids[KP_SPLIT_TRAIN] == 0)
     return kp_fail(KP_ERR_INVALID, "%s: the training split is empty (data.split)", t->data_path);
   return KP_OK;
 }
 
 /* train.class_weights over the training items (class_weights.h). */
 static kp_status class_weights(kp_trainer *t) {
-  int64_t n = t->nids[KP_SPLIT_TRAIN];
+  int64_t n = t->st.nids[KP_SPLIT_TRAIN];
   int32_t *y = malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
   if (!y) return oom("class counts");
-  for (int64_t k = 0; k < n; k++) y[k] = item_label(t, t->ids[KP_SPLIT_TRAIN][k]);
-  kp_status s = kp_class_weights_from_config(t->cfg, y, n, t->num_classes, t->data_path, t->dev, &t->class_w,
+  for (int64_t k = 0; k < n; k++) y[k] = item_label(t, t->st.ids[KP_SPLIT_TRAIN][k]);
+  kp_status s = kp_class_weights_from_config(t->st.cfg, y, n, t->num_classes, t->data_path, t->st.dev, &t->class_w,
                                              &t->use_cw);
   free(y);
   return s;
@@ -99,15 +99,15 @@ kp_status kp_trainer_load_data(kp_trainer *t) {
   t->num_items = want == KP_GNN_NODE ? d->num_nodes : d->num_graphs;
   t->split = malloc((size_t)(t->num_items ? t->num_items : 1));
   if (!t->split) return oom("the split");
-  if (kp_config_is_list(t->cfg, "data.split")) {
+  if (kp_config_is_list(t->st.cfg, "data.split")) {
     size_t n;
-    const double *fr = kp_config_floats(t->cfg, "data.split", &n);
+    const double *fr = kp_config_floats(t->st.cfg, "data.split", &n);
     KP_TRY(split_from_fractions(t, fr));
   } else {
     KP_TRY(split_from_file(t));
   }
   KP_TRY(make_ids(t));
-  if (kp_config_bool(t->cfg, "data.normalize_features"))
+  if (kp_config_bool(t->st.cfg, "data.normalize_features"))
     kp_graph_normalize_features(t->data.x, d->num_nodes, d->num_features);
   return class_weights(t);
 }
@@ -116,21 +116,21 @@ kp_status kp_trainer_load_data(kp_trainer *t) {
  * evaluation). Graph task: the batch order buffer. */
 kp_status kp_trainer_prepare_device_data(kp_trainer *t) {
   int64_t one = 1;
-  KP_TRY(kp_tensor_zeros(&t->loss_sum, KP_F32, t->dev, 1, &one));
+  KP_TRY(kp_tensor_zeros(&t->loss_sum, KP_F32, t->st.dev, 1, &one));
   if (t->task == KP_GNN_GRAPH || t->sampling) {
-    t->order = malloc(sizeof(int32_t) * (size_t)t->nids[KP_SPLIT_TRAIN]);
+    t->order = malloc(sizeof(int32_t) * (size_t)t->st.nids[KP_SPLIT_TRAIN]);
     if (!t->order) return oom("the batch order");
     if (t->task == KP_GNN_GRAPH) return KP_OK;
   }
   const kp_graph_data *d = &t->data;
   int64_t N = d->num_nodes, sx[2] = {N, d->num_features};
-  KP_TRY(kp_gnn_graph_init(&t->graph, t->dev, N, d->indptr, d->indices, d->edge_weight, 0, NULL, t->graph_flags));
+  KP_TRY(kp_gnn_graph_init(&t->graph, t->st.dev, N, d->indptr, d->indices, d->edge_weight, 0, NULL, t->graph_flags));
   t->graph_ready = true;
   kp_tensor hx = kp_tensor_wrap(d->x, KP_F32, kp_cpu(), 2, sx);
-  if (t->dev.type == KP_DEV_CPU) {
+  if (t->st.dev.type == KP_DEV_CPU) {
     t->x = hx;
   } else {
-    KP_TRY(kp_tensor_alloc(&t->x, KP_F32, t->dev, 2, sx));
+    KP_TRY(kp_tensor_alloc(&t->x, KP_F32, t->st.dev, 2, sx));
     KP_TRY(kp_tensor_copy(&t->x, &hx));
   }
   int32_t *y = malloc(sizeof(int32_t) * (size_t)(N ? N : 1));
@@ -139,7 +139,7 @@ kp_status kp_trainer_prepare_device_data(kp_trainer *t) {
   for (int sp = 0; sp < 3 && s == KP_OK; sp++) {
     for (int64_t i = 0; i < N; i++) y[i] = t->split[i] == sp ? d->y[i] : KP_GNN_IGNORE;
     kp_tensor h = kp_tensor_wrap(y, KP_I32, kp_cpu(), 1, &N);
-    s = kp_tensor_alloc(&t->targets[sp], KP_I32, t->dev, 1, &N);
+    s = kp_tensor_alloc(&t->targets[sp], KP_I32, t->st.dev, 1, &N);
     if (s == KP_OK) s = kp_tensor_copy(&t->targets[sp], &h);
   }
   free(y);

@@ -2,24 +2,17 @@
 #ifndef KPRCA_TRAIN_TRAINER_INTERNAL_H
 #define KPRCA_TRAIN_TRAINER_INTERNAL_H
 #include "kprca/graph_batch.h"
-#include "kprca/optimizer.h"
-#include "kprca/rng.h"
 #include "kprca/sampler.h"
-#include "kprca/schedule.h"
 #include "kprca/trainer.h"
-
-typedef enum { MON_VAL_LOSS = 0, MON_VAL_ACC = 1, MON_VAL_F1 = 2 } monitor_kind;
+#include "train/train_internal.h"
 
 struct kp_trainer {
-  const kp_config *cfg;
-  kp_device dev;
+  kp_train_state st; /* config, device, split (ids of nodes or graphs), optimizer, progress, best weights */
   kp_graph_data data;
   const char *data_path;
   kp_gnn_task task;
   int64_t num_classes, num_items; /* items: nodes (node task) or graphs */
   int8_t *split;                  /* [num_items] */
-  int32_t *ids[3];                /* items of each split, ascending */
-  int64_t nids[3];
   /* node task: the whole graph on the device */
   kp_gnn_graph graph;
   bool graph_ready;
@@ -47,31 +40,10 @@ struct kp_trainer {
   /* model and optimisation */
   kp_gnn model;
   bool model_ready;
-  kp_optimizer opt;
-  kp_lr_schedule sched;
-  int epochs, eval_every, patience;
-  monitor_kind monitor;
-  bool restore_best;
-  uint64_t seed;
-  kp_rng data_rng;
-  int64_t steps_per_epoch;
-  /* progress of training */
-  int epoch;
-  int64_t step;
-  double best_metric;
-  int best_epoch, bad_evals;
-  bool have_best, finished, early_stopped;
-  kp_tensor best; /* f32 [params total]: weights of the best epoch (restore_best) */
 };
 
 /* trainer_data.c */
 kp_status kp_trainer_load_data(kp_trainer *t);
 kp_status kp_trainer_prepare_device_data(kp_trainer *t);
-/* trainer_ckpt.c: epoch-NNNNNN.h5 in run_dir/checkpoints (latest pointer set, old ones pruned); written gets its
- * path. best.h5 holds the best weights. */
-kp_status kp_trainer_checkpoint_run(kp_trainer *t, const char *run_dir, bool final, char *written, size_t n);
-kp_status kp_trainer_write_best(kp_trainer *t, const char *run_dir);
-/* trainer.c */
-uint64_t kp_trainer_stream_seed(uint64_t seed, uint64_t stream);
 
 #endif

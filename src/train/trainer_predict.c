@@ -13,7 +13,7 @@ kp_status kp_trainer_predict_graphs(kp_trainer *t, const kp_graph_data *d, float
   if (d->num_features != t->data.num_features)
     return kp_fail(KP_ERR_INVALID, "predict: the graphs have %lld features, the model %lld", (long long)d->num_features,
                    (long long)t->data.num_features);
-  if (kp_config_bool(t->cfg, "data.normalize_features"))
+  if (kp_config_bool(t->st.cfg, "data.normalize_features"))
     return kp_fail(KP_ERR_UNSUPPORTED, "predict: data.normalize_features uses the whole dataset's minimum; scoring "
                    "new graphs with it is not supported");
   int64_t G = d->num_graphs, C = t->num_classes;
@@ -28,7 +28,7 @@ kp_status kp_trainer_predict_graphs(kp_trainer *t, const kp_graph_data *d, float
     s = kp_graph_batch_gather(&b, d, ids, nb);
     kp_gnn_graph g;
     kp_tensor x, y;
-    if (s == KP_OK) s = kp_graph_batch_upload(&b, t->dev, t->graph_flags, &g, &x, &y);
+    if (s == KP_OK) s = kp_graph_batch_upload(&b, t->st.dev, t->graph_flags, &g, &x, &y);
     if (s != KP_OK) break;
     s = kp_gnn_forward(&t->model, &g, &x, false);
     if (s == KP_OK) s = kp_softmax_fwd(&t->model.probs, &t->model.logits, NULL, 1.0f);
