@@ -3,13 +3,13 @@
  * (the dataset's builder/ state: kp_incident_featurize), scored by the model in evaluation mode, and its
  * root-cause labels printed ranked by probability. */
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "cli/infer.h"
+#include "cli/infer_print.h"
 #include "kprca/checkpoint.h"
 #include "kprca/config.h"
 #include "kprca/incident_graph.h"
@@ -105,14 +105,20 @@ static int by_prob(const void *a, const void *b) {
 static void print_ranking(const infer_opts *o, const char *src, const kp_strings *names, const float *p,
                           const kp_incident_log *l, const kp_graph_data *g, const kp_incident_featurize_info *in) {
   int C = (int)names->n, *ord = malloc(sizeof *ord * (size_t)C);
-  if (!ord) return;
+  infer_rank *e = malloc(sizeof *e * (size_t)C);
+  if (!ord || !e) {
+    free(ord), free(e);
+    return;
+  }
   for (int c = 0; c < C; c++) ord[c] = c;
   sort_p = p;
   qsort(ord, (size_t)C, sizeof *ord, by_prob);
   int shown = o->top < C ? o->top : C;
+  for (int k = 0; k < shown; k++) e[k] = (infer_rank){names->s[ord[k]], p[ord[k]], 0, NULL, "model"};
   int64_t panic = l->panic >= 0 ? l->log->rec[l->panic].lineno : 0;
+  cJSON *j = NULL;
   if (o->json) {
-    cJSON *j = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "source", src);
     cJSON_AddNumberToObject(j, "lines", (double)l->log->n);
     cJSON_AddNumberToObject(j, "window_lines", (double)in->lines);
@@ -121,26 +127,13 @@ static void print_ranking(const infer_opts *o, const char *src, const kp_strings
     cJSON_AddNumberToObject(j, "edges", (double)g->num_edges);
     if (panic) cJSON_AddNumberToObject(j, "panic_line", (double)panic);
     else cJSON_AddNullToObject(j, "panic_line");
-    for (int k = 0; k < shown; k++) {
-      cJSON *x = cJSON_CreateObject();
-      cJSON_AddNumberToObject(x, "rank", k + 1);
-      cJSON_AddStringToObject(x, "label", names->s[ord[k]]);
-      cJSON_AddNumberToObject(x, "score", round((double)p[ord[k]] * 1e6) / 1e6);
-      cJSON_AddStringToObject(x, "by", "model");
-      cJSON_AddItemToArray(arr, x);
-    }
-    cJSON_AddItemToObject(j, "ranking", arr);
-    char *s = cJSON_PrintUnformatted(j);
-    if (s) puts(s);
-    free(s);
-    cJSON_Delete(j);
   } else {
     printf("incident %s: %lld lines, %lld in the window (%lld unseen), %lld nodes, %lld edges, panic line %s%lld\n",
            src, (long long)l->log->n, (long long)in->lines, (long long)in->unseen_lines, (long long)g->num_nodes,
            (long long)g->num_edges, panic ? "" : "none: last timed line, ", (long long)(panic ? panic : 0));
-    for (int k = 0; k < shown; k++) printf("  %d. %-16s %.4f\n", k + 1, names->s[ord[k]], p[ord[k]]);
   }
-  free(ord);
+  infer_print_ranking(o->json, j, shown, e);
+  free(ord), free(e);
 }
 
 /* Featurises and scores one incident file. */
@@ -187,11 +180,8 @@ int infer_gnn_run(const infer_opts *o, int nin, char **inputs) {
     fflush(stdout);
   }
   double dt = now_s() - t0;
-  int rc = 0;
-  if (s != KP_OK) {
-    fprintf(stderr, "kprca-infer: %s\n", kp_last_error());
-    rc = infer_exit_code(s);
-  } else if (o->stats) {
+  int rc = infer_print_status(s);
+  if (rc == 0 && o->stats) {
     fprintf(stderr,
             "kprca-infer: %lld incidents, %lld lines in %.3f s (%.1f incidents/s, %.0f lines/s); %s incident model "
             "from %s, graphs as %s\n",

@@ -5,12 +5,12 @@
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "cli/infer.h"
+#include "cli/infer_print.h"
 #include "kprca/incident_graph.h"
 #include "kprca/mask.h"
 
@@ -140,8 +140,6 @@ static kp_status pend_add(run *r, const char *key, size_t klen, const char *text
 
 /* ---- output ---- */
 
-static double round6(double x) { return round(x * 1e6) / 1e6; }
-
 /* Label and score of a line: a rule's, or the model's strongest class other than the ordinary one. */
 static void decide(const run *r, const item *it, const char **label, double *score, char *by, size_t nby,
                    bool *flag) {
@@ -176,18 +174,15 @@ static void print_line(run *r, const item *it, const char *label, double score, 
   cJSON *j = cJSON_CreateObject();
   cJSON_AddStringToObject(j, "source", src);
   cJSON_AddNumberToObject(j, "lineno", (double)it->lineno);
-  if (it->time == it->time) cJSON_AddNumberToObject(j, "time", round6(it->time));
+  if (it->time == it->time) cJSON_AddNumberToObject(j, "time", infer_round6(it->time));
   else cJSON_AddNullToObject(j, "time");
-  if (it->uptime == it->uptime) cJSON_AddNumberToObject(j, "uptime", round6(it->uptime));
+  if (it->uptime == it->uptime) cJSON_AddNumberToObject(j, "uptime", infer_round6(it->uptime));
   else cJSON_AddNullToObject(j, "uptime");
   cJSON_AddStringToObject(j, "text", text);
   cJSON_AddStringToObject(j, "label", label);
-  cJSON_AddNumberToObject(j, "score", round6(score));
+  cJSON_AddNumberToObject(j, "score", infer_round6(score));
   cJSON_AddStringToObject(j, "by", by);
-  char *s = cJSON_PrintUnformatted(j);
-  if (s) puts(s);
-  free(s);
-  cJSON_Delete(j);
+  infer_print_json(j);
 }
 
 static int label_index(const run *r, const char *name) {
@@ -232,45 +227,34 @@ static int by_score_desc(const void *a, const void *b, void *ctx) {
 static void incident_print(run *r, int src) {
   best *b = r->inc[src];
   int *ord = malloc(sizeof *ord * (size_t)(r->nlabels + 1)), n = 0;
-  if (!ord) return;
+  infer_rank *e = malloc(sizeof *e * (size_t)(r->nlabels + 1));
+  if (!ord || !e) {
+    free(ord), free(e);
+    return;
+  }
   for (int i = 0; i < r->nlabels; i++)
     if (i != r->neg) ord[n++] = i;
   qsort_r(ord, (size_t)n, sizeof *ord, by_score_desc, b);
   int shown = 0;
   while (shown < n && shown < r->o->top && b[ord[shown]].text) shown++;
+  for (int k = 0; k < shown; k++) {
+    const best *x = &b[ord[k]];
+    e[k] = (infer_rank){r->labels[ord[k]], x->score, x->lineno, x->text, x->by};
+  }
   const char *src_name = r->names[src];
+  cJSON *j = NULL;
   if (r->o->json) {
-    cJSON *j = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "source", src_name);
     cJSON_AddNumberToObject(j, "lines", (double)r->inc_lines[src]);
     cJSON_AddNumberToObject(j, "flagged", (double)r->inc_flagged[src]);
-    for (int k = 0; k < shown; k++) {
-      const best *e = &b[ord[k]];
-      cJSON *x = cJSON_CreateObject();
-      cJSON_AddNumberToObject(x, "rank", k + 1);
-      cJSON_AddStringToObject(x, "label", r->labels[ord[k]]);
-      cJSON_AddNumberToObject(x, "score", round6(e->score));
-      cJSON_AddNumberToObject(x, "lineno", (double)e->lineno);
-      cJSON_AddStringToObject(x, "text", e->text);
-      cJSON_AddStringToObject(x, "by", e->by);
-      cJSON_AddItemToArray(arr, x);
-    }
-    cJSON_AddItemToObject(j, "ranking", arr);
-    char *s = cJSON_PrintUnformatted(j);
-    if (s) puts(s);
-    free(s);
-    cJSON_Delete(j);
   } else {
     printf("incident %s: %lld lines, %lld flagged\n", src_name, (long long)r->inc_lines[src],
            (long long)r->inc_flagged[src]);
     if (!shown) printf("  no root-cause evidence\n");
-    for (int k = 0; k < shown; k++) {
-      const best *e = &b[ord[k]];
-      printf("  %d. %-16s %.4f  line %lld %s: %s\n", k + 1, r->labels[ord[k]], e->score, (long long)e->lineno, e->by,
-             e->text);
-    }
   }
-  free(ord);
+  infer_print_ranking(r->o->json, j, shown, e);
+  free(ord), free(e);
 }
 
 /* Scores the distinct pending texts, then prints (or notes) the queued lines in order. */
@@ -481,11 +465,8 @@ int infer_run(const infer_opts *o, int nin, char **inputs) {
   double t0 = now_s();
   if (s == KP_OK) s = loop(&r, src, nin);
   double dt = now_s() - t0;
-  int rc = 0;
-  if (s != KP_OK) {
-    fprintf(stderr, "kprca-infer: %s\n", kp_last_error());
-    rc = infer_exit_code(s);
-  } else if (o->stats) {
+  int rc = infer_print_status(s);
+  if (rc == 0 && o->stats) {
     int64_t hits = 0, misses = 0, size = 0;
     if (r.cache) infer_cache_stats(r.cache, &hits, &misses, &size);
     fprintf(stderr,
