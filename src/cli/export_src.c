@@ -4,11 +4,11 @@
  * stored model.path, weights and class names from the checkpoint) or a GCN / SAGE / GAT model (architecture
  * from the stored config, feature width from the first layer's weight). */
 #define _GNU_SOURCE
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "cli/common.h"
 #include "cli/export.h"
 #include "kprca/checkpoint.h"
 #include "kprca/device.h"
@@ -22,19 +22,6 @@ static bool is_dir(const char *p) {
 static bool is_file(const char *p) {
   struct stat st;
   return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* The run directory holding a checkpoint file (.../RUN/checkpoints/x.h5), or "". */
-static void run_of(const char *file, char *run, size_t n) {
-  char a[4096], b[4096];
-  snprintf(a, sizeof a, "%s", file);
-  char *dir = dirname(a);
-  snprintf(b, sizeof b, "%s", dir);
-  run[0] = 0;
-  if (!strcmp(basename(b), "checkpoints")) {
-    snprintf(b, sizeof b, "%s", dir);
-    snprintf(run, n, "%s", dirname(b));
-  }
 }
 
 /* path + which -> a checkpoint file. */
@@ -183,7 +170,7 @@ kp_status export_src_open(const char *path, const char *which, export_src *src) 
     return open_hf(src, path);
   }
   KP_TRY(resolve(path, which, src->file, sizeof src->file));
-  run_of(src->file, src->run_dir, sizeof src->run_dir);
+  cli_checkpoint_run_dir(src->file, src->run_dir, sizeof src->run_dir);
   return open_checkpoint(src);
 }
 
