@@ -5,25 +5,18 @@
  * sorted by length and run in batches padded to their longest line; probabilities are the softmax of the
  * logits. */
 #define _GNU_SOURCE
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <yaml.h>
 #include "cli/infer.h"
-#include "kprca/bert.h"
+#include "kprca/bert_text.h"
 #include "kprca/checkpoint.h"
 #include "kprca/device.h"
-#include "kprca/hf_bert.h"
-#include "kprca/wordpiece.h"
 
 struct infer_model {
-  kp_bert bert;
-  bool have_bert;
-  kp_wordpiece *wp;
+  kp_bert_text bt; /* model, tokenizer, class names */
   kp_device dev;
-  int C;
-  char **labels;
   int32_t max_len;
   int64_t batch;
   char desc[512];
@@ -33,11 +26,6 @@ struct infer_model {
   float *logits;
   int64_t cap_rows, cap_cells;
 };
-
-static bool is_dir(const char *p) {
-  struct stat st;
-  return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 static bool exists(const char *p) {
   struct stat st;
@@ -76,55 +64,11 @@ static bool yaml_get(const char *text, const char *section, const char *key, cha
   return ok;
 }
 
-static kp_status set_labels(infer_model *m, int C, char *const *names) {
-  m->labels = calloc((size_t)C, sizeof *m->labels);
-  if (!m->labels) return kp_fail(KP_ERR_NOMEM, "model: out of memory");
-  m->C = C;
-  for (int c = 0; c < C; c++) {
-    char tmp[32];
-    if (!names) snprintf(tmp, sizeof tmp, "LABEL_%d", c);
-    m->labels[c] = strdup(names ? names[c] : tmp);
-    if (!m->labels[c]) return kp_fail(KP_ERR_NOMEM, "model: out of memory");
-  }
-  return KP_OK;
-}
-
-/* Base model directory + tokenizer, and the classifier (num_labels > 0: that many classes, else the file's). */
-static kp_status open_base(infer_model *m, const char *dir, int num_labels, kp_hf_bert **h) {
-  KP_TRY(kp_hf_bert_open(dir, h));
-  if (!num_labels && !(kp_hf_bert_parts(*h) & KP_BERT_CLASSIFIER) && kp_hf_bert_config(*h)->num_labels < 1)
-    return kp_fail(KP_ERR_INVALID,
-                   "%s: the model has no classification head (classifier.weight) and config.json names no labels; give a "
-                   "fine-tuned model or a kprca-train checkpoint",
-                   dir);
-  kp_status s = kp_wordpiece_load_dir(dir, &m->wp);
-  if (s != KP_OK) return kp_fail_context(s, "%s: tokenizer", dir);
-  if (!num_labels && !(kp_hf_bert_parts(*h) & KP_BERT_CLASSIFIER)) num_labels = kp_hf_bert_config(*h)->num_labels;
-  KP_TRY(kp_bert_from_hf(&m->bert, *h, num_labels, m->dev, 0));
-  if (m->bert.cfg.num_labels < 1 || !(m->bert.parts & KP_BERT_CLASSIFIER))
-    return kp_fail(KP_ERR_INTERNAL, "%s: the classifier was not built", dir);
-  m->have_bert = true;
-  return KP_OK;
-}
-
-static kp_status open_hf_dir(infer_model *m, const char *dir) {
-  kp_hf_bert *h = NULL;
-  kp_status s = open_base(m, dir, 0, &h);
-  if (s == KP_OK) {
-    const kp_bert_config *c = kp_hf_bert_config(h);
-    s = set_labels(m, m->bert.cfg.num_labels, c->id2label && c->num_labels == m->bert.cfg.num_labels ? c->id2label : NULL);
-  }
-  kp_hf_bert_close(h);
-  return s;
-}
-
 static kp_status open_checkpoint(infer_model *m, const char *path, char *file, size_t n) {
   KP_TRY(kp_ckpt_resolve(path, file, n));
   kp_ckpt *c = NULL;
   KP_TRY(kp_ckpt_open(file, &c));
   char *cfg = NULL, name[64] = "", base[4096] = "", maxlen[32] = "";
-  kp_strings labels = {0};
-  kp_hf_bert *h = NULL;
   kp_status s = kp_ckpt_get_text(c, "config", &cfg);
   if (s == KP_OK && !yaml_get(cfg, "model", "name", name, sizeof name))
     s = kp_fail(KP_ERR_FORMAT, "%s: the stored config has no model.name", file);
@@ -135,21 +79,9 @@ static kp_status open_checkpoint(infer_model *m, const char *path, char *file, s
                 file, name);
   if (s == KP_OK && !yaml_get(cfg, "model", "path", base, sizeof base))
     s = kp_fail(KP_ERR_FORMAT, "%s: the stored config has no model.path (the base BERT directory)", file);
-  if (s == KP_OK && !is_dir(base))
-    s = kp_fail(KP_ERR_IO, "%s: model.path '%s' (the base model: architecture and vocab.txt) is not a directory here",
-                file, base);
   if (s == KP_OK && yaml_get(cfg, "data", "max_seq_len", maxlen, sizeof maxlen) && !m->max_len)
     m->max_len = (int32_t)atoi(maxlen);
-  if (s == KP_OK) s = kp_ckpt_get_strings(c, "labels/names", &labels);
-  if (s == KP_OK && labels.n < 1) s = kp_fail(KP_ERR_FORMAT, "%s: no class names", file);
-  if (s == KP_OK) s = open_base(m, base, (int)labels.n, &h);
-  if (s == KP_OK) {
-    s = kp_ckpt_get_flat(c, "params", &m->bert.params, &m->bert.params.data);
-    if (s != KP_OK) s = kp_fail_context(s, "%s does not match the model of %s", file, base);
-  }
-  if (s == KP_OK) s = set_labels(m, (int)labels.n, labels.s);
-  kp_strings_free(&labels);
-  kp_hf_bert_close(h);
+  if (s == KP_OK) s = kp_bert_text_open_ckpt(&m->bt, c, file, base, m->dev);
   free(cfg);
   kp_ckpt_close(c);
   return s;
@@ -162,19 +94,19 @@ kp_status infer_model_open(const char *path, const char *device, int max_length,
   if (!m) return kp_fail(KP_ERR_NOMEM, "model: out of memory");
   m->max_len = max_length;
   kp_status s = kp_device_parse(device, &m->dev);
-  char file[4096], cfgjson[4200];
+  char file[4096];
   snprintf(file, sizeof file, "%s", path);
-  snprintf(cfgjson, sizeof cfgjson, "%s/config.json", path);
-  bool hf = is_dir(path) && exists(cfgjson);
-  if (s == KP_OK) s = hf ? open_hf_dir(m, path) : open_checkpoint(m, path, file, sizeof file);
+  if (s == KP_OK)
+    s = kp_bert_text_is_hf_dir(path) ? kp_bert_text_open_dir(&m->bt, path, true, m->dev)
+                                     : open_checkpoint(m, path, file, sizeof file);
   if (s == KP_OK) {
-    int pos = m->bert.cfg.max_position_embeddings;
+    int pos = m->bt.bert.cfg.max_position_embeddings;
     if (m->max_len <= 0) m->max_len = 128;
     if (m->max_len > pos) m->max_len = pos;
     if (m->max_len < 2) m->max_len = 2;
     char dev[32];
     snprintf(m->desc, sizeof m->desc, "bert %d layers, hidden %d, %d classes, max %d tokens, on %s, from %.400s",
-             m->bert.cfg.num_hidden_layers, m->bert.cfg.hidden_size, m->C, m->max_len,
+             m->bt.bert.cfg.num_hidden_layers, m->bt.bert.cfg.hidden_size, m->bt.C, m->max_len,
              kp_device_str(m->dev, dev, sizeof dev), file);
   }
   if (s != KP_OK) {
@@ -185,22 +117,15 @@ kp_status infer_model_open(const char *path, const char *device, int max_length,
   return KP_OK;
 }
 
-int infer_model_classes(const infer_model *m) { return m->C; }
-const char *infer_model_label(const infer_model *m, int c) { return m->labels[c]; }
+int infer_model_classes(const infer_model *m) { return m->bt.C; }
+const char *infer_model_label(const infer_model *m, int c) { return m->bt.labels[c]; }
 const char *infer_model_describe(const infer_model *m) { return m->desc; }
-
-static const kp_wp_batch *sort_tok;
-static int by_len(const void *a, const void *b) {
-  int32_t la = sort_tok->lengths[*(const int64_t *)a], lb = sort_tok->lengths[*(const int64_t *)b];
-  if (la != lb) return la < lb ? -1 : 1;
-  return *(const int64_t *)a < *(const int64_t *)b ? -1 : 1;
-}
 
 static kp_status reserve(infer_model *m, int64_t rows, int64_t cells) {
   if (rows > m->cap_rows) {
     int64_t *o = realloc(m->order, sizeof *o * (size_t)rows);
     if (o) m->order = o;
-    float *l = realloc(m->logits, sizeof *l * (size_t)rows * (size_t)m->C);
+    float *l = realloc(m->logits, sizeof *l * (size_t)rows * (size_t)m->bt.C);
     if (l) m->logits = l;
     if (!o || !l) return kp_fail(KP_ERR_NOMEM, "model: out of memory for %lld lines", (long long)rows);
     m->cap_rows = rows;
@@ -219,40 +144,28 @@ static kp_status reserve(infer_model *m, int64_t rows, int64_t cells) {
 kp_status infer_model_score(infer_model *m, int64_t n, const char *const *texts, int64_t batch, float *probs) {
   if (n == 0) return KP_OK;
   if (batch < 1) batch = n;
-  KP_TRY(kp_wordpiece_encode_batch(m->wp, n, texts, m->max_len, 0, &m->tok));
+  KP_TRY(kp_wordpiece_encode_batch(m->bt.wp, n, texts, m->max_len, 0, &m->tok));
   KP_TRY(reserve(m, n, batch * (int64_t)m->max_len));
-  for (int64_t i = 0; i < n; i++) m->order[i] = i;
-  sort_tok = &m->tok;
-  qsort(m->order, (size_t)n, sizeof *m->order, by_len);
-  int C = m->C;
+  kp_bert_text_order(&m->tok, n, m->order);
+  int C = m->bt.C;
   for (int64_t b0 = 0; b0 < n; b0 += batch) {
     int64_t nb = n - b0 < batch ? n - b0 : batch;
     const int64_t *rows = m->order + b0;
     int32_t width = m->tok.lengths[rows[nb - 1]];
-    KP_TRY(kp_wp_batch_pad(m->wp, &m->tok, nb, rows, width, m->ids, m->mask, NULL));
+    KP_TRY(kp_wp_batch_pad(m->bt.wp, &m->tok, nb, rows, width, m->ids, m->mask, NULL));
     kp_bert_batch bb = {nb, width, m->ids, m->mask, NULL};
-    KP_TRY(kp_bert_forward(&m->bert, &bb, false));
+    KP_TRY(kp_bert_forward(&m->bt.bert, &bb, false));
     int64_t shape[2] = {nb, C};
     kp_tensor host = kp_tensor_wrap(m->logits, KP_F32, kp_cpu(), 2, shape);
-    KP_TRY(kp_tensor_copy(&host, &m->bert.logits));
-    for (int64_t r = 0; r < nb; r++) {
-      const float *z = m->logits + r * C;
-      float *p = probs + rows[r] * C, mx = z[0];
-      for (int c = 1; c < C; c++) mx = z[c] > mx ? z[c] : mx;
-      double sum = 0;
-      for (int c = 0; c < C; c++) sum += exp((double)z[c] - mx);
-      for (int c = 0; c < C; c++) p[c] = (float)(exp((double)z[c] - mx) / sum);
-    }
+    KP_TRY(kp_tensor_copy(&host, &m->bt.bert.logits));
+    for (int64_t r = 0; r < nb; r++) kp_bert_text_softmax(m->logits + r * C, C, probs + rows[r] * C);
   }
   return KP_OK;
 }
 
 void infer_model_close(infer_model *m) {
   if (!m) return;
-  if (m->have_bert) kp_bert_free(&m->bert);
-  kp_wordpiece_free(m->wp);
-  for (int c = 0; c < m->C && m->labels; c++) free(m->labels[c]);
-  free(m->labels);
+  kp_bert_text_free(&m->bt);
   kp_wp_batch_free(&m->tok);
   free(m->ids), free(m->mask), free(m->order), free(m->logits);
   free(m);
