@@ -194,10 +194,16 @@ run_task() { # run_task TASK: trains it (or imports --from-run) and writes its r
   local t=$1 rd cfg data cmd over=()
   if [ -n "${FROM[$t]:-}" ]; then
     rd=${FROM[$t]}
-    # an imported run: its date is the run directory's timestamp; the commit it ran is not recorded
+    # an imported run: its date is the run directory's timestamp; its commit and threads come from its
+    # metrics.json (kprca_commit, threads), written by runs since 2026-11-26, else "not recorded"
     local d; d=$(basename "$rd" | sed -n 's/^\([0-9]\{4\}\)\([0-9]\{2\}\)\([0-9]\{2\}\)-.*/\1-\2-\3/p')
-    machine="$base_machine (this machine; its thread count is not recorded)" meta "$tmp/meta-$t.json" "run $rd of ${CFG[$t]}, imported by scripts/bench/suite.sh --from-run; the program and commit that made it are not recorded" \
-      "not recorded" "${d:-unknown date}"
+    local rc rth; read -r rc rth < <("$PY" -c 'import json, sys; m = json.load(open(sys.argv[1]))
+print(m.get("kprca_commit", "not-recorded"), m.get("threads", 0))' "$rd/metrics.json" 2>/dev/null || echo "not-recorded 0")
+    local rthreads="this machine; its thread count is not recorded" made="the program and commit that made it are not recorded"
+    [ "${rth:-0}" -gt 0 ] && rthreads="$rth OpenMP thread(s)"
+    [ "$rc" != not-recorded ] && made="made by kprca $rc"
+    machine="$base_machine ($rthreads)" meta "$tmp/meta-$t.json" "run $rd of ${CFG[$t]}, imported by scripts/bench/suite.sh --from-run; $made" \
+      "${rc/not-recorded/not recorded}" "${d:-unknown date}"
     "$PY" "$TABLES" kp-row "$t" "$rd" - "$tmp/meta-$t.json" > "$tmp/kp-$t.jsonl" || return 1
     note "$t: figures from $rd"
     return 0

@@ -1,6 +1,7 @@
 /* The run-level steps both kprca-train runs share (train_session.h): resume, run directory, Ctrl-C,
  * the outcome of fit, report.html and metrics.json's run members. */
 #include <cjson/cJSON.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "kprca/checkpoint.h"
 #include "kprca/report_html.h"
 #include "kprca/rundir.h"
+#include "kprca/version.h"
 
 static volatile sig_atomic_t stop_requested = 0;
 
@@ -126,6 +128,9 @@ cJSON *train_extra_begin(const kp_fit_result *r) {
 char *train_extra_end(cJSON *o, const char *device, const char *run, const kp_config *cfg) {
   char *yaml = kp_config_to_yaml(cfg, 0);
   cJSON_AddStringToObject(o, "device", device);
+  cJSON_AddNumberToObject(o, "threads", omp_get_max_threads()); /* CPU threads the run used */
+  cJSON_AddStringToObject(o, "kprca_version", kp_version());
+  cJSON_AddStringToObject(o, "kprca_commit", kp_commit());
   cJSON_AddStringToObject(o, "run_dir", run);
   cJSON_AddStringToObject(o, "config", yaml ? yaml : "");
   char *s = cJSON_PrintUnformatted(o);

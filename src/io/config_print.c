@@ -193,7 +193,7 @@ kp_status kp_config_print(const kp_config *cfg, FILE *out, unsigned flags) {
 
 kp_status kp_config_save(const kp_config *cfg, const char *path) {
   kp_sbuf b = {0};
-  kp_sb_printf(&b, "# Resolved config written by kprca %s. Read from:", kp_version());
+  kp_sb_printf(&b, "# Resolved config written by kprca %s (commit %s). Read from:", kp_version(), kp_commit());
   if (!cfg->nfiles) kp_sb_add(&b, " defaults");
   for (size_t i = 0; i < cfg->nfiles; i++) kp_sb_printf(&b, "%s %s", i ? "," : "", cfg->files[i]);
   for (size_t i = 0; i < kp_config_schema_count(); i++)

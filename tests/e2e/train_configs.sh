@@ -22,6 +22,8 @@ for cfg in "$SRC"/configs/*.yaml; do
   for k in '"test":' '"val":' '"accuracy":' '"macro_f1":' '"weighted_f1":' '"per_class":' '"confusion_matrix":' '"best_epoch":' '"epochs_run":' '"train_time_s":' '"device":' '"config":'; do
     check "$name: metrics.json has $k" 'grep -q "$k" "$run/metrics.json"'
   done
+  check "$name: metrics.json records the build's commit and threads" \
+    'c=$("$BIN/kprca-info" | sed -n "1s/.*(commit \(.*\))$/\1/p"); [ -n "$c" ] && grep -q "\"kprca_commit\":[[:space:]]*\"$c\"" "$run/metrics.json" && grep -q "\"threads\":[[:space:]]*[1-9]" "$run/metrics.json" && head -1 "$run/config.yaml" | grep -qF "(commit $c)"'
   check "$name: report printed (classification report + confusion matrix)" \
     'grep -q "weighted avg" "$tmp/$name.out" && grep -q "confusion matrix" "$tmp/$name.out" && grep -q "== test:" "$tmp/$name.out"'
   check "$name: report.txt is the printed report" 'grep -q "== val:" "$run/report.txt" && grep -qF "$(grep -m1 "^accuracy" "$tmp/$name.out")" "$run/report.txt"'

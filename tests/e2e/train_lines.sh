@@ -30,6 +30,7 @@ check "dry run writes no run" '[ ! -e "$tmp/runs" ]'
 check "run exits 0" '[ $rc -eq 0 ]'
 RUN=$(ls -d "$tmp"/runs/toy/*/ 2> /dev/null | head -1)
 check "run directory files" '[ -n "$RUN" ] && for f in config.yaml metrics.jsonl report.txt metrics.json predictions.csv candidates.csv checkpoints/latest; do [ -s "$RUN/$f" ] || exit 1; done'
+check "metrics.json records the build's commit" 'c=$("$BIN/kprca-info" | sed -n "1s/.*(commit \(.*\))$/\1/p"); [ -n "$c" ] && grep -q "\"kprca_commit\":[[:space:]]*\"$c\"" "$RUN/metrics.json"'
 check "one metrics.jsonl line per epoch" '[ $(wc -l < "$RUN/metrics.jsonl") -eq 12 ]'
 check "test f1 and accuracy are 1" 'grep -A30 "\"test\"" "$RUN/metrics.json" | grep -q "\"f1\":[[:space:]]*1[,}]*$" && grep -q "\"accuracy\":[[:space:]]*1," "$RUN/metrics.json"'
 check "report printed with the classification report" 'grep -q "precision" "$tmp/o" && grep -q "run directory:" "$tmp/o"'
