@@ -98,8 +98,9 @@ static const kp_cfg_key keys[] = {
      .doc = "Learning rate (peak rate when a schedule is set)"},
     {"optim.weight_decay", F, "0.0", .range = ">= 0", .aka = "wd,l2",
      .doc = "adam, sgd: L2 penalty added to the gradient; adamw: decoupled decay"},
-    {"optim.weight_decay_scope", E, "all", .allowed = "all|first_layer",
-     .doc = "Parameters that get weight decay: all, or the first GNN layer only (as the GCN reference code)"},
+    {"optim.weight_decay_scope", E, "all", .allowed = "all|first_layer|weights",
+     .doc = "Parameters that get weight decay: all, the first GNN layer only (as the GCN reference code), or all but "
+            "biases and LayerNorm (as transformers' Trainer)"},
     {"optim.betas", LF, "[0.9, 0.999]", .range = "[0, 1)", .min_len = 2, .max_len = 2, .aka = "beta",
      .doc = "adam, adamw: decay rates of the first and second moment estimates"},
     {"optim.eps", F, "1e-8", .range = "> 0", .aka = "epsilon",

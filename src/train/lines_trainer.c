@@ -64,8 +64,8 @@ static kp_status create(kp_line_trainer *t, const kp_config *c) {
   t->st.model_name = "bert";
   t->st.model_path = t->model_path;
   t->st.labels = &t->data.label_names;
-  if (strcmp(kp_config_string(c, "optim.weight_decay_scope"), "all"))
-    return kp_fail(KP_ERR_UNSUPPORTED, "optim.weight_decay_scope = first_layer is for GNNs; use all with bert");
+  if (!strcmp(kp_config_string(c, "optim.weight_decay_scope"), "first_layer"))
+    return kp_fail(KP_ERR_UNSUPPORTED, "optim.weight_decay_scope = first_layer is for GNNs; use all or weights with bert");
   return kp_train_state_start(&t->st, NULL);
 }
 

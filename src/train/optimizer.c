@@ -1,9 +1,10 @@
 /* The trainer's optimizer: torch.optim's Adam, AdamW and SGD over one flat buffer, with weight
- * decay on all entries or on one contiguous run of them, and global-norm clipping. The update of
- * each element depends only on that element, so the buffer is stepped in up to three ranges
- * (before, inside and after the decayed run) with the same results as one call. */
+ * decay on a chosen set of entries, and global-norm clipping. The update of each element depends
+ * only on that element, so the buffer is stepped in runs of neighbouring entries that share a decay
+ * setting (one run when every entry is decayed) with the same results as one call. */
 #include "kprca/optimizer.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "kprca/optim.h"
@@ -20,21 +21,25 @@ kp_status kp_opt_kind_parse(const char *name, kp_opt_kind *out) {
   return KP_OK;
 }
 
-/* The float range covered by the entries whose name starts with prefix; they must be contiguous in the table. */
-static kp_status decay_range(const kp_params *p, const char *prefix, int64_t *begin, int64_t *end) {
-  int first = -1, last = -1;
-  size_t n = strlen(prefix);
+/* Biases and LayerNorm parameters: the entries transformers' Trainer leaves out of weight decay. */
+static bool bias_or_norm(const char *name) {
+  size_t n = strlen(name);
+  return (n >= 4 && !strcmp(name + n - 4, "bias")) || strstr(name, "LayerNorm");
+}
+
+/* o->decay[i] for each entry: the prefix (NULL: all) minus, if asked, biases and LayerNorm. */
+static kp_status decay_table(kp_optimizer *o, const kp_params *p, const kp_optimizer_opts *opts) {
+  o->decay = malloc((size_t)(p->count > 0 ? p->count : 1));
+  if (!o->decay) return kp_fail(KP_ERR_NOMEM, "optimizer: out of memory");
+  const char *prefix = opts->weight_decay > 0.0f ? opts->decay_prefix : NULL;
+  size_t n = prefix ? strlen(prefix) : 0;
+  bool any = false;
   for (int i = 0; i < p->count; i++) {
-    if (strncmp(p->items[i].name, prefix, n)) continue;
-    if (first < 0)
-      first = i;
-    else if (last != i - 1)
-      return kp_fail(KP_ERR_INVALID, "optimizer: the entries named %s* are not contiguous in the params table", prefix);
-    last = i;
+    bool in = !prefix || !strncmp(p->items[i].name, prefix, n);
+    any |= in;
+    o->decay[i] = in && !(opts->decay_skip_bias_norm && bias_or_norm(p->items[i].name));
   }
-  if (first < 0) return kp_fail(KP_ERR_INVALID, "optimizer: no parameter is named %s*", prefix);
-  *begin = p->items[first].offset;
-  *end = last + 1 < p->count ? p->items[last + 1].offset : p->total;
+  if (prefix && !any) return kp_fail(KP_ERR_INVALID, "optimizer: no parameter is named %s*", prefix);
   return KP_OK;
 }
 
@@ -42,14 +47,10 @@ kp_status kp_optimizer_init(kp_optimizer *o, const kp_params *p, const kp_optimi
   memset(o, 0, sizeof *o);
   o->o = *opts;
   o->o.decay_prefix = NULL; /* not kept: the caller's string */
-  o->decay_begin = 0;
-  o->decay_end = p->total;
-  if (opts->decay_prefix && opts->weight_decay > 0.0f)
-    KP_TRY(decay_range(p, opts->decay_prefix, &o->decay_begin, &o->decay_end));
   int64_t n = p->total;
-  KP_TRY(kp_tensor_zeros(&o->m, KP_F32, p->device, 1, &n));
-  bool need_v = opts->kind != KP_OPT_SGD;
-  kp_status s = need_v ? kp_tensor_zeros(&o->v, KP_F32, p->device, 1, &n) : KP_OK;
+  kp_status s = decay_table(o, p, opts);
+  if (s == KP_OK) s = kp_tensor_zeros(&o->m, KP_F32, p->device, 1, &n);
+  if (s == KP_OK && opts->kind != KP_OPT_SGD) s = kp_tensor_zeros(&o->v, KP_F32, p->device, 1, &n);
   if (s != KP_OK) kp_optimizer_free(o);
   return s;
 }
@@ -58,6 +59,8 @@ void kp_optimizer_free(kp_optimizer *o) {
   if (!o) return;
   kp_tensor_free(&o->m);
   kp_tensor_free(&o->v);
+  free(o->decay);
+  o->decay = NULL;
 }
 
 static kp_tensor range_of(const kp_tensor *t, int64_t a, int64_t b) {
@@ -92,8 +95,14 @@ kp_status kp_optimizer_step(kp_optimizer *o, kp_params *p, float lr, float *grad
   }
   if (grad_norm) *grad_norm = norm;
   o->step++;
-  float wd = o->o.weight_decay;
-  KP_TRY(step_range(o, p, 0, o->decay_begin, lr, 0.0f));
-  KP_TRY(step_range(o, p, o->decay_begin, o->decay_end, lr, wd));
-  return step_range(o, p, o->decay_end, p->total, lr, 0.0f);
+  /* runs of neighbouring entries with the same decay; the first starts at 0, the last ends at total
+   * (alignment gaps between entries go with the run before them: their gradients are 0) */
+  int64_t a = 0;
+  for (int i = 0; i < p->count; i++) {
+    if (i + 1 < p->count && o->decay[i + 1] == o->decay[i]) continue;
+    int64_t b = i + 1 < p->count ? p->items[i + 1].offset : p->total;
+    KP_TRY(step_range(o, p, a, b, lr, o->decay[i] ? o->o.weight_decay : 0.0f));
+    a = b;
+  }
+  return KP_OK;
 }

@@ -41,6 +41,7 @@ static kp_status optimizer_setup(kp_train_state *st, const char *decay_prefix) {
   o.nesterov = kp_config_bool(c, "optim.nesterov");
   o.weight_decay = (float)kp_config_float(c, "optim.weight_decay");
   o.decay_prefix = decay_prefix;
+  o.decay_skip_bias_norm = !strcmp(kp_config_string(c, "optim.weight_decay_scope"), "weights");
   o.clip_norm = (float)kp_config_float(c, "optim.clip_norm");
   KP_TRY(kp_optimizer_init(&st->opt, st->params, &o));
   KP_TRY(kp_lr_kind_parse(kp_config_string(c, "optim.schedule"), &st->sched.kind));

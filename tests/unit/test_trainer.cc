@@ -346,6 +346,48 @@ TEST(Optimizer, FirstLayerWeightDecayTouchesOnlyTheFirstLayer) {
   kp_gnn_free(&m);
 }
 
+/* optim.weight_decay_scope: weights — AdamW decays every entry but biases and LayerNorm (transformers' Trainer),
+ * also within a name prefix; entries of either kind interleave in a BERT table, so the runs alternate. */
+TEST(Optimizer, WeightsScopeSkipsBiasesAndLayerNorm) {
+  const char *names[] = {"embeddings.word_embeddings.weight", "embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias",
+                         "encoder.layer.0.dense.weight", "encoder.layer.0.dense.bias", "encoder.layer.0.LayerNorm.weight",
+                         "classifier.weight", "classifier.bias"};
+  kp_params p;
+  kp_params_init(&p, kp_cpu());
+  for (const char *n : names) {
+    int64_t shape[2] = {3, 5};
+    bool vec = std::string(n).find("bias") != std::string::npos || std::string(n).find("LayerNorm") != std::string::npos;
+    ASSERT_EQ(kp_params_add(&p, n, vec ? 1 : 2, vec ? shape + 1 : shape, KP_INIT_ONES, 0.0f, nullptr), KP_OK);
+  }
+  ASSERT_EQ(kp_params_alloc(&p), KP_OK) << kp_last_error();
+  for (const char *prefix : {(const char *)nullptr, "encoder."}) {
+    kp_rng r = kp_rng_make(1);
+    ASSERT_EQ(kp_params_init_values(&p, &r), KP_OK) << kp_last_error(); /* all ones */
+    ASSERT_EQ(kp_params_zero_grad(&p), KP_OK);
+    kp_optimizer_opts o{};
+    o.kind = KP_OPT_ADAMW, o.beta1 = 0.9f, o.beta2 = 0.999f, o.eps = 1e-8f, o.weight_decay = 0.1f;
+    o.decay_prefix = prefix;
+    o.decay_skip_bias_norm = true;
+    kp_optimizer opt;
+    ASSERT_EQ(kp_optimizer_init(&opt, &p, &o), KP_OK) << kp_last_error();
+    ASSERT_EQ(kp_optimizer_step(&opt, &p, 0.01f, nullptr), KP_OK); /* gradient 0: only decay moves weights */
+    const float *w = (const float *)p.data.data;
+    for (int i = 0; i < p.count; i++) {
+      std::string n = p.items[i].name;
+      bool decayed = n.find("bias") == std::string::npos && n.find("LayerNorm") == std::string::npos &&
+                     (!prefix || n.rfind(prefix, 0) == 0);
+      for (int64_t k = 0; k < p.items[i].numel; k++) {
+        if (decayed)
+          ASSERT_NEAR(w[p.items[i].offset + k], 0.999f, 1e-6f) << n << " prefix " << (prefix ? prefix : "-");
+        else
+          ASSERT_EQ(w[p.items[i].offset + k], 1.0f) << n << " prefix " << (prefix ? prefix : "-");
+      }
+    }
+    kp_optimizer_free(&opt);
+  }
+  kp_params_free(&p);
+}
+
 TEST(GraphBatch, ConcatenatesAndRenumbers) {
   TmpDir d;
   write_graph_dataset(d / "g.h5", 10, 3, 2, true);
