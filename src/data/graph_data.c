@@ -163,28 +163,15 @@ kp_status kp_graph_data_validate(const kp_graph_data *g, const char *where) {
 
 /* ---- load ---------------------------------------------------------------------------------- */
 
-/* Reads a 1-D dataset of n entries (n < 0: any length, returned in *len). */
-static kp_status read1(kp_h5 *h, const char *name, kp_h5_type t, int64_t n, const char *why, void **out, int64_t *len) {
-  int64_t shape[1];
-  KP_TRY(kp_h5_read(h, name, t, 1, shape, out));
-  if (n >= 0 && shape[0] != n) {
-    free(*out);
-    *out = NULL;
-    return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' has %" PRId64 " entries, expected %" PRId64 " (%s)", kp_h5_path(h),
-                   name, shape[0], n, why);
-  }
-  if (len) *len = shape[0];
-  return KP_OK;
-}
-
-/* As read1 when the dataset exists; leaves *out NULL otherwise. */
+/* As kp_h5_read_1d_ when the dataset exists; leaves *out NULL otherwise. */
 static kp_status read1_opt(kp_h5 *h, const char *name, kp_h5_type t, int64_t n, const char *why, void **out) {
   *out = NULL;
   if (!kp_h5_exists(h, name)) return KP_OK;
-  return read1(h, name, t, n, why, out, NULL);
+  return kp_h5_read_1d_(h, name, t, n, why, out, NULL);
 }
 
-static kp_status load(kp_h5 *h, kp_graph_data *g) {
+static kp_status load(kp_h5 *h, void *arg) {
+  kp_graph_data *g = arg;
   const char *path = kp_h5_path(h);
   KP_TRY(kp_h5_check_format(h, KP_GRAPH_FORMAT, KP_GRAPH_VERSION, NULL));
   char *task = NULL;
@@ -202,8 +189,8 @@ static kp_status load(kp_h5 *h, kp_graph_data *g) {
   g->num_nodes = shape[0];
   g->num_features = shape[1];
   int64_t N = g->num_nodes;
-  KP_TRY(read1(h, "indptr", KP_H5_I32, N + 1, "one more than the rows of x", (void **)&g->indptr, NULL));
-  KP_TRY(read1(h, "indices", KP_H5_I32, -1, "", (void **)&g->indices, &g->num_edges));
+  KP_TRY(kp_h5_read_1d_(h, "indptr", KP_H5_I32, N + 1, "one more than the rows of x", (void **)&g->indptr, NULL));
+  KP_TRY(kp_h5_read_1d_(h, "indices", KP_H5_I32, -1, "", (void **)&g->indices, &g->num_edges));
   KP_TRY(read1_opt(h, "edge_weight", KP_H5_F32, g->num_edges, "one per entry of indices", (void **)&g->edge_weight));
   KP_TRY(kp_h5_read_strings(h, "labels/names", &g->label_names));
   KP_TRY(read1_opt(h, "y", KP_H5_I32, N, "one per node", (void **)&g->y));
@@ -218,7 +205,7 @@ static kp_status load(kp_h5 *h, kp_graph_data *g) {
     if (!kp_h5_exists(h, "graph_ptr"))
       return kp_fail(KP_ERR_FORMAT, "%s: dataset 'graph_ptr' missing (task \"graph\")", path);
     int64_t np;
-    KP_TRY(read1(h, "graph_ptr", KP_H5_I32, -1, "", (void **)&g->graph_ptr, &np));
+    KP_TRY(kp_h5_read_1d_(h, "graph_ptr", KP_H5_I32, -1, "", (void **)&g->graph_ptr, &np));
     if (np < 1) return kp_fail(KP_ERR_FORMAT, "%s: dataset 'graph_ptr' is empty (needs G+1 >= 1 entries)", path);
     g->num_graphs = np - 1;
     KP_TRY(read1_opt(h, "graph_y", KP_H5_I32, g->num_graphs, "one per graph: graph_ptr has G+1 entries",
@@ -230,17 +217,15 @@ static kp_status load(kp_h5 *h, kp_graph_data *g) {
 
 kp_status kp_graph_data_load(const char *path, kp_graph_data *g) {
   memset(g, 0, sizeof *g);
-  kp_h5 *h;
-  KP_TRY(kp_h5_open(path, &h));
-  kp_status s = load(h, g);
-  kp_h5_close(h);
+  kp_status s = kp_h5_load_with_(path, load, g);
   if (s != KP_OK) kp_graph_data_free(g);
   return s;
 }
 
 /* ---- save ---------------------------------------------------------------------------------- */
 
-static kp_status save(kp_h5 *h, const kp_graph_data *g) {
+static kp_status save(kp_h5 *h, const void *arg) {
+  const kp_graph_data *g = arg;
   int64_t N = g->num_nodes, E = g->num_edges, G = g->num_graphs;
   KP_TRY(kp_h5_set_attr_str(h, "/", "format", KP_GRAPH_FORMAT));
   KP_TRY(kp_h5_set_attr_int(h, "/", "version", KP_GRAPH_VERSION));
@@ -277,14 +262,7 @@ kp_status kp_graph_data_write(kp_h5 *h, const kp_graph_data *g) {
 
 kp_status kp_graph_data_save(const char *path, const kp_graph_data *g) {
   KP_TRY(kp_graph_data_validate(g, path));
-  kp_h5 *h;
-  KP_TRY(kp_h5_create(path, &h));
-  kp_status s = save(h, g);
-  if (s != KP_OK) {
-    kp_h5_abort(h);
-    return s;
-  }
-  return kp_h5_commit(h);
+  return kp_h5_save_with_(path, save, g);
 }
 
 void kp_graph_normalize_features(float *x, int64_t n, int64_t f) {

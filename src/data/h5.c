@@ -292,6 +292,25 @@ kp_status kp_h5_open(const char *path, kp_h5 **out) {
 
 void kp_h5_close(kp_h5 *h) { kp_h5_abort(h); }
 
+kp_status kp_h5_load_with_(const char *path, kp_status (*load)(kp_h5 *h, void *arg), void *arg) {
+  kp_h5 *h;
+  KP_TRY(kp_h5_open(path, &h));
+  kp_status s = load(h, arg);
+  kp_h5_close(h);
+  return s;
+}
+
+kp_status kp_h5_save_with_(const char *path, kp_status (*save)(kp_h5 *h, const void *arg), const void *arg) {
+  kp_h5 *h;
+  KP_TRY(kp_h5_create(path, &h));
+  kp_status s = save(h, arg);
+  if (s != KP_OK) {
+    kp_h5_abort(h);
+    return s;
+  }
+  return kp_h5_commit(h);
+}
+
 bool kp_h5_writing_(const kp_h5 *h) { return h->tmp != NULL; }
 
 /* ---- attributes ---------------------------------------------------------------------------- */
@@ -361,38 +380,7 @@ kp_status kp_h5_get_attr_str(kp_h5 *h, const char *obj, const char *key, char **
   *value = NULL;
   hid_t a, ft;
   KP_TRY(open_attr(h, obj, key, H5T_STRING, &a, &ft));
-  kp_status s = KP_OK;
-  const char *p = NULL;
-  size_t len = 0;
-  char *fixed = NULL, *vl = NULL;
-  hid_t mt = H5Tcopy(ft);
-  if (H5Tis_variable_str(ft) > 0) {
-    if (H5Aread(a, mt, &vl) < 0) s = kp_h5_fail_(KP_ERR_FORMAT, h, NULL, "cannot read a string attribute");
-    p = vl ? vl : "";
-    len = strlen(p);
-  } else {
-    size_t sz = H5Tget_size(ft);
-    if (!(fixed = calloc(sz + 1, 1)))
-      s = kp_fail(KP_ERR_NOMEM, "%s: out of memory", h->path);
-    else if (H5Aread(a, mt, fixed) < 0)
-      s = kp_h5_fail_(KP_ERR_FORMAT, h, NULL, "cannot read a string attribute");
-    p = fixed ? fixed : "";
-    len = strnlen(p, sz);
-    if (H5Tget_strpad(ft) == H5T_STR_SPACEPAD)
-      while (len && p[len - 1] == ' ') len--;
-  }
-  if (s == KP_OK) {
-    kp_strings tmp;
-    s = kp_strings_build_(&tmp, 1, &p, &len, true);
-    if (s == KP_OK) {
-      *value = strdup(tmp.s[0]);
-      kp_strings_free(&tmp);
-      if (!*value) s = kp_fail(KP_ERR_NOMEM, "%s: out of memory", h->path);
-    }
-  }
-  if (vl) H5free_memory(vl);
-  free(fixed);
-  H5Tclose(mt);
+  kp_status s = kp_h5_read_one_string_(h, a, true, ft, NULL, "cannot read a string attribute", value);
   H5Tclose(ft);
   H5Aclose(a);
   return s;

@@ -9,7 +9,7 @@
 
 #define CHUNK_BYTES (256 * 1024)
 
-static hid_t mem_type(kp_h5_type t) {
+hid_t kp_h5_mem_type_(kp_h5_type t) {
   switch (t) {
     case KP_H5_F32:
       return H5T_NATIVE_FLOAT;
@@ -25,7 +25,7 @@ static hid_t mem_type(kp_h5_type t) {
   return -1;
 }
 
-static hid_t file_type(kp_h5_type t) {
+hid_t kp_h5_file_type_(kp_h5_type t) {
   switch (t) {
     case KP_H5_F32:
       return H5T_IEEE_F32LE;
@@ -94,13 +94,13 @@ kp_status kp_h5_write(kp_h5 *h, const char *name, kp_h5_type t, int ndim, const 
   if (kp_h5_type_size(t) == 0)
     return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': bad element type", kp_h5_path(h), name);
   hid_t d;
-  KP_TRY(create(h, name, file_type(t), (size_t)kp_h5_type_size(t), ndim, shape, &d));
+  KP_TRY(create(h, name, kp_h5_file_type_(t), (size_t)kp_h5_type_size(t), ndim, shape, &d));
   int64_t n = 1;
   for (int i = 0; i < ndim; i++) n *= shape[i];
   kp_status s = KP_OK;
   if (n > 0 && !data)
     s = kp_fail(KP_ERR_INVALID, "%s: dataset '%s': data is NULL", kp_h5_path(h), name);
-  else if (n > 0 && H5Dwrite(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
+  else if (n > 0 && H5Dwrite(d, kp_h5_mem_type_(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0)
     s = kp_h5_fail_(KP_ERR_IO, h, name, "write failed");
   H5Dclose(d);
   return s;
@@ -156,20 +156,21 @@ static kp_status ds_shape(kp_h5 *h, const char *name, hid_t d, int maxr, int *nd
   return KP_OK;
 }
 
-kp_status kp_h5_shape(kp_h5 *h, const char *name, int *ndim, int64_t *shape) {
+/* The rank (at most maxr) and dimensions of dataset name. */
+static kp_status shape_upto(kp_h5 *h, const char *name, int maxr, int *ndim, int64_t *shape) {
   hid_t d;
   KP_TRY(open_ds(h, name, &d));
-  kp_status s = ds_shape(h, name, d, KP_H5_MAX_DIMS, ndim, shape);
+  kp_status s = ds_shape(h, name, d, maxr, ndim, shape);
   H5Dclose(d);
   return s;
 }
 
+kp_status kp_h5_shape(kp_h5 *h, const char *name, int *ndim, int64_t *shape) {
+  return shape_upto(h, name, KP_H5_MAX_DIMS, ndim, shape);
+}
+
 kp_status kp_h5_shape_nd(kp_h5 *h, const char *name, int *ndim, int64_t *shape) {
-  hid_t d;
-  KP_TRY(open_ds(h, name, &d));
-  kp_status s = ds_shape(h, name, d, KP_H5_MAX_RANK, ndim, shape);
-  H5Dclose(d);
-  return s;
+  return shape_upto(h, name, KP_H5_MAX_RANK, ndim, shape);
 }
 
 static const char *class_name(H5T_class_t c) {
@@ -288,7 +289,7 @@ kp_status kp_h5_read(kp_h5 *h, const char *name, kp_h5_type t, int ndim, int64_t
   } else if (t == KP_H5_F32 || t == KP_H5_F64) {
     if (cls != H5T_FLOAT && cls != H5T_INTEGER)
       s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' holds %s, expected numbers", kp_h5_path(h), name, class_name(cls));
-    else if (n && H5Dread(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    else if (n && H5Dread(d, kp_h5_mem_type_(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
       s = kp_h5_fail_(KP_ERR_FORMAT, h, name, "read failed");
   } else if (cls == H5T_FLOAT) {
     s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' holds floating-point values, expected integers (%s)", kp_h5_path(h),
@@ -296,7 +297,7 @@ kp_status kp_h5_read(kp_h5 *h, const char *name, kp_h5_type t, int ndim, int64_t
   } else if (cls == H5T_INTEGER && H5Tget_size(ft) <= esz &&
              (H5Tget_sign(ft) != H5T_SGN_NONE || H5Tget_size(ft) < esz)) {
     /* widening: every value fits, HDF5 converts */
-    if (n && H5Dread(d, mem_type(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+    if (n && H5Dread(d, kp_h5_mem_type_(t), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
       s = kp_h5_fail_(KP_ERR_FORMAT, h, name, "read failed");
   } else {
     s = read_checked(h, name, d, ft, t, ndim, sh, n, buf);
@@ -308,6 +309,20 @@ kp_status kp_h5_read(kp_h5 *h, const char *name, kp_h5_type t, int ndim, int64_t
     return s;
   }
   *data = buf;
+  return KP_OK;
+}
+
+kp_status kp_h5_read_1d_(kp_h5 *h, const char *name, kp_h5_type t, int64_t n, const char *why, void **out,
+                         int64_t *len) {
+  int64_t shape[1];
+  KP_TRY(kp_h5_read(h, name, t, 1, shape, out));
+  if (n >= 0 && shape[0] != n) {
+    free(*out);
+    *out = NULL;
+    return kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' has %" PRId64 " entries, expected %" PRId64 " (%s)", kp_h5_path(h),
+                   name, shape[0], n, why);
+  }
+  if (len) *len = shape[0];
   return KP_OK;
 }
 

@@ -1,24 +1,9 @@
 /* HDF5 scalar (rank 0) datasets: single numbers and texts, as h5py writes a numpy scalar or a str
- * (read back with f["epoch"][()] and f["config"].asstr()[()]). */
+ * (read back with f["epoch"][()] and f["config"].asstr()[()]); the one-string reader of texts and
+ * string attributes. */
 #include <stdlib.h>
 #include <string.h>
 #include "data/h5_internal.h"
-
-static hid_t scalar_file_type(kp_h5_type t) {
-  switch (t) {
-    case KP_H5_F32:
-      return H5T_IEEE_F32LE;
-    case KP_H5_I32:
-      return H5T_STD_I32LE;
-    case KP_H5_I64:
-      return H5T_STD_I64LE;
-    case KP_H5_I8:
-      return H5T_STD_I8LE;
-    case KP_H5_F64:
-      return H5T_IEEE_F64LE;
-  }
-  return -1;
-}
 
 /* Creates scalar dataset name of file type ft (groups along name created as needed) and writes *buf of
  * memory type mt. */
@@ -45,12 +30,7 @@ static kp_status write_scalar(kp_h5 *h, const char *name, hid_t ft, hid_t mt, co
 kp_status kp_h5_write_scalar(kp_h5 *h, const char *name, kp_h5_type t, const void *value) {
   if (kp_h5_type_size(t) == 0 || !value)
     return kp_fail(KP_ERR_INVALID, "%s: dataset '%s': bad element type or NULL value", kp_h5_path(h), name);
-  hid_t mt = t == KP_H5_F32   ? H5T_NATIVE_FLOAT
-             : t == KP_H5_F64 ? H5T_NATIVE_DOUBLE
-             : t == KP_H5_I64 ? H5T_NATIVE_INT64
-             : t == KP_H5_I32 ? H5T_NATIVE_INT32
-                              : H5T_NATIVE_INT8;
-  return write_scalar(h, name, scalar_file_type(t), mt, value);
+  return write_scalar(h, name, kp_h5_file_type_(t), kp_h5_mem_type_(t), value);
 }
 
 kp_status kp_h5_write_text(kp_h5 *h, const char *name, const char *text) {
@@ -126,28 +106,34 @@ kp_status kp_h5_read_scalar(kp_h5 *h, const char *name, kp_h5_type t, void *valu
   return s;
 }
 
-kp_status kp_h5_read_text(kp_h5 *h, const char *name, char **text) {
-  const char *path = kp_h5_path(h);
-  *text = NULL;
-  hid_t d, ft;
-  KP_TRY(open_scalar(h, name, &d, &ft));
+/* Reads all of obj (an attribute when attr, else a scalar dataset) as memory type mt into buf. */
+static herr_t read_all(hid_t obj, bool attr, hid_t mt, void *buf) {
+  return attr ? H5Aread(obj, mt, buf) : H5Dread(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+}
+
+/* The out-of-memory failure, naming dataset name (NULL: only the file). */
+static kp_status out_of_memory(const kp_h5 *h, const char *name) {
+  if (name) return kp_fail(KP_ERR_NOMEM, "%s: dataset '%s': out of memory", kp_h5_path(h), name);
+  return kp_fail(KP_ERR_NOMEM, "%s: out of memory", kp_h5_path(h));
+}
+
+kp_status kp_h5_read_one_string_(kp_h5 *h, hid_t obj, bool attr, hid_t ft, const char *name, const char *what,
+                                 char **out) {
   kp_status s = KP_OK;
   char *vl = NULL, *fixed = NULL;
   const char *p = "";
   size_t len = 0;
   hid_t mt = H5Tcopy(ft);
-  if (H5Tget_class(ft) != H5T_STRING) {
-    s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' does not hold a string", path, name);
-  } else if (H5Tis_variable_str(ft) > 0) {
-    if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &vl) < 0) s = kp_h5_fail_(KP_ERR_FORMAT, h, name, "read failed");
+  if (H5Tis_variable_str(ft) > 0) {
+    if (read_all(obj, attr, mt, &vl) < 0) s = kp_h5_fail_(KP_ERR_FORMAT, h, name, what);
     p = vl ? vl : "";
     len = strlen(p);
   } else { /* fixed length, as h5py writes numpy bytes */
     size_t sz = H5Tget_size(ft);
     if (!(fixed = calloc(sz + 1, 1)))
-      s = kp_fail(KP_ERR_NOMEM, "%s: dataset '%s': out of memory", path, name);
-    else if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, fixed) < 0)
-      s = kp_h5_fail_(KP_ERR_FORMAT, h, name, "read failed");
+      s = out_of_memory(h, name);
+    else if (read_all(obj, attr, mt, fixed) < 0)
+      s = kp_h5_fail_(KP_ERR_FORMAT, h, name, what);
     p = fixed ? fixed : "";
     len = strnlen(p, sz);
     if (H5Tget_strpad(ft) == H5T_STR_SPACEPAD)
@@ -157,14 +143,26 @@ kp_status kp_h5_read_text(kp_h5 *h, const char *name, char **text) {
     kp_strings tmp;
     s = kp_strings_build_(&tmp, 1, &p, &len, true);
     if (s == KP_OK) {
-      *text = strdup(tmp.s[0]);
+      *out = strdup(tmp.s[0]);
       kp_strings_free(&tmp);
-      if (!*text) s = kp_fail(KP_ERR_NOMEM, "%s: dataset '%s': out of memory", path, name);
+      if (!*out) s = out_of_memory(h, name);
     }
   }
   if (vl) H5free_memory(vl);
   free(fixed);
   H5Tclose(mt);
+  return s;
+}
+
+kp_status kp_h5_read_text(kp_h5 *h, const char *name, char **text) {
+  *text = NULL;
+  hid_t d, ft;
+  KP_TRY(open_scalar(h, name, &d, &ft));
+  kp_status s;
+  if (H5Tget_class(ft) != H5T_STRING)
+    s = kp_fail(KP_ERR_FORMAT, "%s: dataset '%s' does not hold a string", kp_h5_path(h), name);
+  else
+    s = kp_h5_read_one_string_(h, d, false, ft, name, "read failed", text);
   H5Tclose(ft);
   H5Dclose(d);
   return s;

@@ -41,38 +41,29 @@ kp_status kp_lines_data_validate(const kp_lines_data *d, const char *where) {
   return KP_OK;
 }
 
-static kp_status read_col(kp_h5 *h, const char *name, kp_h5_type t, int64_t n, void **out) {
-  int64_t shape[1];
-  KP_TRY(kp_h5_read(h, name, t, 1, shape, out));
-  if (shape[0] != n)
-    return kp_fail(KP_ERR_FORMAT,
-                   "%s: dataset '%s' has %" PRId64 " entries, expected %" PRId64 " (one per line of 'text')",
-                   kp_h5_path(h), name, shape[0], n);
-  return KP_OK;
-}
+#define PER_LINE "one per line of 'text'"
 
-static kp_status load(kp_h5 *h, kp_lines_data *d) {
+static kp_status load(kp_h5 *h, void *arg) {
+  kp_lines_data *d = arg;
   KP_TRY(kp_h5_check_format(h, KP_LINES_FORMAT, KP_LINES_VERSION, NULL));
   KP_TRY(kp_h5_read_strings(h, "text", &d->text));
   d->n = d->text.n;
-  KP_TRY(read_col(h, "label", KP_H5_I32, d->n, (void **)&d->label));
-  KP_TRY(read_col(h, "incident", KP_H5_I32, d->n, (void **)&d->incident));
-  KP_TRY(read_col(h, "split", KP_H5_I8, d->n, (void **)&d->split));
+  KP_TRY(kp_h5_read_1d_(h, "label", KP_H5_I32, d->n, PER_LINE, (void **)&d->label, NULL));
+  KP_TRY(kp_h5_read_1d_(h, "incident", KP_H5_I32, d->n, PER_LINE, (void **)&d->incident, NULL));
+  KP_TRY(kp_h5_read_1d_(h, "split", KP_H5_I8, d->n, PER_LINE, (void **)&d->split, NULL));
   KP_TRY(kp_h5_read_strings(h, "labels/names", &d->label_names));
   return kp_lines_data_validate(d, kp_h5_path(h));
 }
 
 kp_status kp_lines_data_load(const char *path, kp_lines_data *d) {
   memset(d, 0, sizeof *d);
-  kp_h5 *h;
-  KP_TRY(kp_h5_open(path, &h));
-  kp_status s = load(h, d);
-  kp_h5_close(h);
+  kp_status s = kp_h5_load_with_(path, load, d);
   if (s != KP_OK) kp_lines_data_free(d);
   return s;
 }
 
-static kp_status save(kp_h5 *h, const kp_lines_data *d) {
+static kp_status save(kp_h5 *h, const void *arg) {
+  const kp_lines_data *d = arg;
   int64_t n = d->n;
   KP_TRY(kp_h5_set_attr_str(h, "/", "format", KP_LINES_FORMAT));
   KP_TRY(kp_h5_set_attr_int(h, "/", "version", KP_LINES_VERSION));
@@ -85,12 +76,5 @@ static kp_status save(kp_h5 *h, const kp_lines_data *d) {
 
 kp_status kp_lines_data_save(const char *path, const kp_lines_data *d) {
   KP_TRY(kp_lines_data_validate(d, path));
-  kp_h5 *h;
-  KP_TRY(kp_h5_create(path, &h));
-  kp_status s = save(h, d);
-  if (s != KP_OK) {
-    kp_h5_abort(h);
-    return s;
-  }
-  return kp_h5_commit(h);
+  return kp_h5_save_with_(path, save, d);
 }
