@@ -1,13 +1,15 @@
 /* Test helpers: host tensors that free themselves, seeded random data, central finite
- * differences in double precision, closeness checks with a named worst element, and the
- * backward checks of the gradient-test method (FD at zero start, then accumulation). */
+ * differences in double precision, closeness checks with a named worst element, the
+ * backward checks of the gradient-test method (FD at zero start, then accumulation), file bytes. */
 #ifndef KPRCA_TESTS_TESTUTIL_H
 #define KPRCA_TESTS_TESTUTIL_H
 #include <gtest/gtest.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <numeric>
 #include <random>
@@ -119,6 +121,11 @@ inline std::string shape_str(const std::vector<int64_t> &s) { /* "[2,3]" */
   return r + "]";
 }
 inline bool has(const std::string &s, const std::string &part) { return s.find(part) != std::string::npos; }
+/* The bytes of a file ("" when it cannot be read). */
+inline std::string slurp(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
 
 /* Double-precision helpers for the references: widen floats, seeded data, an f32 tensor from doubles. */
 inline std::vector<double> dvec(const std::vector<float> &v) { return std::vector<double>(v.begin(), v.end()); }

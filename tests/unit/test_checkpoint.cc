@@ -8,8 +8,11 @@
 #include <fstream>
 #include "h5util.h"
 #include "kprca/checkpoint.h"
+#include "h5_filters_util.h"
 
+using kpt::filters_of;
 using kpt::msg_has;
+using kpt::slurp;
 using kpt::TmpDir;
 
 namespace {
@@ -56,34 +59,9 @@ const std::vector<Entry> kGat = {{"convs.0.lin.weight", {8, 5}},
                                  {"convs.0.bias", {8}},
                                  {"head.0.weight", {2, 1, 3, 2}}};
 
-std::string slurp(const std::string &path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 void spit(const std::string &path, const std::string &s) {
   std::ofstream f(path, std::ios::binary);
   f << s;
-}
-/* The filters and layout of a dataset, read with the raw HDF5 API. */
-std::vector<H5Z_filter_t> filters_of(const std::string &file, const char *name, H5D_layout_t *layout,
-                                     unsigned *gzip_level = nullptr) {
-  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-  hid_t p = H5Dget_create_plist(d);
-  *layout = H5Pget_layout(p);
-  std::vector<H5Z_filter_t> v;
-  for (int i = 0; i < H5Pget_nfilters(p); i++) {
-    unsigned flags, cd[8], cfg;
-    size_t ncd = 8;
-    char nm[64];
-    H5Z_filter_t id = H5Pget_filter2(p, (unsigned)i, &flags, &ncd, cd, sizeof nm, nm, &cfg);
-    if (id == H5Z_FILTER_DEFLATE && gzip_level && ncd > 0) *gzip_level = cd[0];
-    v.push_back(id);
-  }
-  H5Pclose(p);
-  H5Dclose(d);
-  H5Fclose(f);
-  return v;
 }
 bool exists(const std::string &p) {
   struct stat st;

@@ -9,26 +9,14 @@
 #include <filesystem>
 #include <fstream>
 #include "kprca/hf_bert.h"
-#include "testutil.h"
+#include "h5util.h"
 
 namespace {
 const std::string FIX = std::string(KPRCA_SOURCE_DIR) + "/tests/fixtures/safetensors/";
 const std::string MINILM = std::string(KPRCA_SOURCE_DIR) + "/models/all-MiniLM-L6-v2";
 
-struct Dir {
-  std::string path;
-  Dir() {
-    std::string t = ::testing::TempDir() + "kprca_hfb_XXXXXX";
-    std::vector<char> b(t.begin(), t.end());
-    b.push_back(0);
-    if (!mkdtemp(b.data())) throw std::runtime_error("mkdtemp");
-    path = b.data();
-  }
-  ~Dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string operator/(const std::string &n) const { return path + "/" + n; }
+/* A scratch folder that takes small text files. */
+struct Dir : kpt::TmpDir {
   void put(const std::string &name, const std::string &text) const { std::ofstream(path + "/" + name) << text; }
 };
 

@@ -8,31 +8,13 @@
 #include <fstream>
 #include <limits>
 #include "kprca/safetensors.h"
-#include "testutil.h"
+#include "h5util.h"
+
+using kpt::slurp;
+using kpt::TmpDir;
 
 namespace {
 const std::string FIX = std::string(KPRCA_SOURCE_DIR) + "/tests/fixtures/safetensors/";
-
-struct Dir {
-  std::string path;
-  Dir() {
-    std::string t = ::testing::TempDir() + "kprca_st_XXXXXX";
-    std::vector<char> b(t.begin(), t.end());
-    b.push_back(0);
-    if (!mkdtemp(b.data())) throw std::runtime_error("mkdtemp");
-    path = b.data();
-  }
-  ~Dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string operator/(const std::string &n) const { return path + "/" + n; }
-  size_t entries() const {
-    size_t n = 0;
-    for (auto &e : std::filesystem::directory_iterator(path)) (void)e, n++;
-    return n;
-  }
-};
 
 struct St {
   kp_safetensors *st = nullptr;
@@ -49,10 +31,6 @@ std::vector<float> f32(const kp_st_tensor *t) {
   return v;
 }
 std::vector<int64_t> shape(const kp_st_tensor *t) { return std::vector<int64_t>(t->shape, t->shape + t->ndim); }
-std::string slurp(const std::string &p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 }  // namespace
 
 TEST(Safetensors, ReadsEveryDtypeWrittenByTheReference) {
@@ -149,7 +127,7 @@ TEST(Safetensors, MalformedFilesFailWithTheirProblem) {
 
 TEST(Safetensors, WriterReproducesTheReferenceBytes) {
   // Same tensors and metadata as writer_golden() in scripts/golden/safetensors_fixture.py.
-  Dir d;
+  TmpDir d;
   std::vector<float> w = {0, 0.5f, 1, 1.5f, 2, 2.5f}, b = {1, -1, 0.25f}, odd = {2};
   std::vector<int64_t> ids = {3, -1, 1LL << 40, 0};
   std::vector<uint16_t> h = {0x3800, 0xc000, 0x6400, 0x0000, 0x3c00};  // 0.5 -2 1024 0 1 in f16
@@ -169,14 +147,14 @@ TEST(Safetensors, WriterReproducesTheReferenceBytes) {
   ASSERT_FALSE(ref.empty());
   EXPECT_EQ(got.size(), ref.size());
   EXPECT_TRUE(got == ref) << "header written:\n" << got.substr(8, 400) << "\nreference:\n" << ref.substr(8, 400);
-  EXPECT_EQ(d.entries(), 1u) << "no temporary file left";
+  EXPECT_EQ(d.list().size(), 1u) << "no temporary file left";
   struct stat sb;
   ASSERT_EQ(stat(out.c_str(), &sb), 0);
   EXPECT_EQ(sb.st_mode & 0777, 0644u);
 }
 
 TEST(Safetensors, WriterRoundTripsAndSortsMetadata) {
-  Dir d;
+  TmpDir d;
   std::vector<float> a(37 * 5);
   for (size_t i = 0; i < a.size(); i++) a[i] = (float)i * 0.37f - 11.0f;
   std::vector<uint16_t> bf = {0x3f80, 0xc040, 0x0001};  // 1, -3, the smallest bf16 subnormal
@@ -212,14 +190,14 @@ TEST(Safetensors, WriterRoundTripsAndSortsMetadata) {
 }
 
 TEST(Safetensors, WriterRefusesBadInputAndLeavesNothing) {
-  Dir d;
+  TmpDir d;
   float x[4] = {1, 2, 3, 4};
   int64_t s4[] = {4}, sneg[] = {-1};
   std::string out = d / "bad.safetensors";
   auto refuse = [&](std::vector<kp_st_entry> e, const char *msg, const char *const *meta = nullptr, size_t nm = 0) {
     EXPECT_EQ(kp_st_write(out.c_str(), e.data(), e.size(), meta, nm), KP_ERR_INVALID) << msg;
     EXPECT_TRUE(kpt::has(kp_last_error(), msg)) << kp_last_error();
-    EXPECT_EQ(d.entries(), 0u) << msg;
+    EXPECT_EQ(d.list().size(), 0u) << msg;
   };
   refuse({{"a", KP_ST_F32, 1, s4, x}, {"a", KP_ST_F32, 1, s4, x}}, "tensor 'a' given twice");
   refuse({{"", KP_ST_F32, 1, s4, x}}, "has no name");
@@ -241,7 +219,7 @@ TEST(Safetensors, WriterRefusesBadInputAndLeavesNothing) {
   KP_ASSERT_OK(kp_st_write(out.c_str(), &ok, 1, nullptr, 0));
   St f(out);
   EXPECT_EQ(f32(f["a"])[0], 9.f);
-  EXPECT_EQ(d.entries(), 1u);
+  EXPECT_EQ(d.list().size(), 1u);
 }
 
 TEST(Safetensors, DtypeNames) {
