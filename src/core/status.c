@@ -22,10 +22,9 @@ kp_status kp_fail_context(kp_status s, const char *fmt, ...) {
   vsnprintf(ctx, sizeof ctx, fmt, ap);
   va_end(ap);
   memcpy(old, kp_err_buf, KP_ERR_LEN);
-  if (old[0])
-    snprintf(kp_err_buf, KP_ERR_LEN, "%s: %s", ctx, old);
-  else
-    snprintf(kp_err_buf, KP_ERR_LEN, "%s: %s", ctx, kp_status_name(s));
+  /* a message longer than the buffer keeps its start (the context and the cause's beginning) */
+  int n = snprintf(kp_err_buf, KP_ERR_LEN, "%s: %s", ctx, old[0] ? old : kp_status_name(s));
+  if (n >= KP_ERR_LEN) kp_err_buf[KP_ERR_LEN - 1] = 0;
   return s;
 }
 
