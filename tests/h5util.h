@@ -1,4 +1,4 @@
-/* Helpers for the HDF5 dataset tests: a scratch folder that cleans up after itself, and small
+/* Helpers for the HDF5 dataset tests (the scratch folder kpt::TmpDir is in testutil.h): small
  * wrappers that write datasets and attributes (through kprca's kp_h5 API, which does not validate
  * contents, so tests can write deliberately broken files). */
 #ifndef KPRCA_TESTS_H5UTIL_H
@@ -6,37 +6,12 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 #include <cstdlib>
-#include <filesystem>
 #include <string>
 #include <vector>
 #include "kprca/h5.h"
 #include "testutil.h"
 
 namespace kpt {
-
-/* A fresh folder under the test temp dir, removed with its contents at the end of the scope. */
-struct TmpDir {
-  std::string path;
-  TmpDir() {
-    std::string tmpl = ::testing::TempDir() + "kprca_h5_XXXXXX";
-    std::vector<char> b(tmpl.begin(), tmpl.end());
-    b.push_back(0);
-    if (!mkdtemp(b.data())) throw std::runtime_error("mkdtemp failed");
-    path = b.data();
-  }
-  ~TmpDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string operator/(const std::string &name) const { return path + "/" + name; }
-  /* names of the entries in the folder, sorted */
-  std::vector<std::string> list() const {
-    std::vector<std::string> v;
-    for (auto &e : std::filesystem::directory_iterator(path)) v.push_back(e.path().filename().string());
-    std::sort(v.begin(), v.end());
-    return v;
-  }
-};
 
 template <class T>
 inline kp_h5_type h5_type_of();

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
@@ -20,6 +22,30 @@
 #include "kprca/kprca.h"
 
 namespace kpt {
+
+/* A fresh folder under the test temp dir, removed with its contents at the end of the scope. */
+struct TmpDir {
+  std::string path;
+  TmpDir() {
+    std::string tmpl = ::testing::TempDir() + "kprca_test_XXXXXX";
+    std::vector<char> b(tmpl.begin(), tmpl.end());
+    b.push_back(0);
+    if (!mkdtemp(b.data())) throw std::runtime_error("mkdtemp failed");
+    path = b.data();
+  }
+  ~TmpDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::string operator/(const std::string &name) const { return path + "/" + name; }
+  /* names of the entries in the folder, sorted */
+  std::vector<std::string> list() const {
+    std::vector<std::string> v;
+    for (auto &e : std::filesystem::directory_iterator(path)) v.push_back(e.path().filename().string());
+    std::sort(v.begin(), v.end());
+    return v;
+  }
+};
 
 /* Fails the test with kprca's message when a call does not return KP_OK. */
 #define KP_ASSERT_OK(expr)                                                          \

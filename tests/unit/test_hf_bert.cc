@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include "kprca/hf_bert.h"
-#include "h5util.h"
+#include "testutil.h"
 
 namespace {
 const std::string FIX = std::string(KPRCA_SOURCE_DIR) + "/tests/fixtures/safetensors/";

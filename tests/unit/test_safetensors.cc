@@ -8,7 +8,7 @@
 #include <fstream>
 #include <limits>
 #include "kprca/safetensors.h"
-#include "h5util.h"
+#include "testutil.h"
 
 using kpt::slurp;
 using kpt::TmpDir;
