@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cpu/cpu.h"
+#include "cpu/edge_softmax.h"
 
 #define KP_GAT_PAR_MIN 32768 /* below this much work a loop runs on one thread */
 
@@ -66,20 +67,14 @@ KP_GAT_INLINE float dotf(const float *restrict a, const float *restrict b, int64
 KP_GAT_INLINE void row_softmax(float *restrict al, const int32_t *restrict ix, int32_t e0, int32_t e1,
                                const float *restrict ss, const float *restrict sdi, int64_t H, float slope) {
   for (int64_t hh = 0; hh < H; hh++) {
-    float di = sdi[hh], m = -INFINITY, sum = 0.0f;
+    float di = sdi[hh], m = -INFINITY;
     for (int32_t e = e0; e < e1; e++) {
       float v = ss[(int64_t)ix[e] * H + hh] + di;
       v = v > 0.0f ? v : slope * v;
       al[(int64_t)e * H + hh] = v;
       m = v > m ? v : m;
     }
-    for (int32_t e = e0; e < e1; e++) {
-      float v = expf(al[(int64_t)e * H + hh] - m);
-      al[(int64_t)e * H + hh] = v;
-      sum += v;
-    }
-    float inv = 1.0f / sum;
-    for (int32_t e = e0; e < e1; e++) al[(int64_t)e * H + hh] *= inv;
+    kp_cpu_softmax_edges(al, al, e0, e1, H, hh, m);
   }
 }
 

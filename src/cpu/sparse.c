@@ -3,6 +3,7 @@
  * and sums run in a fixed order. */
 #include <math.h>
 #include "cpu/cpu.h"
+#include "cpu/edge_softmax.h"
 
 #define KP_PAR_MIN 32768 /* below this much work a loop runs on one thread */
 
@@ -143,15 +144,9 @@ kp_status kp_cpu_edge_softmax_fwd(kp_tensor *out, const kp_csr *g, const kp_tens
   for (int64_t i = 0; i < R; i++) {
     int32_t e0 = ip[i], e1 = ip[i + 1];
     for (int64_t h = 0; h < H; h++) {
-      float m = -INFINITY, sum = 0.0f;
+      float m = -INFINITY;
       for (int32_t e = e0; e < e1; e++) m = fmaxf(m, ps[(int64_t)e * H + h]);
-      for (int32_t e = e0; e < e1; e++) {
-        float v = expf(ps[(int64_t)e * H + h] - m);
-        po[(int64_t)e * H + h] = v;
-        sum += v;
-      }
-      float inv = 1.0f / sum;
-      for (int32_t e = e0; e < e1; e++) po[(int64_t)e * H + h] *= inv;
+      kp_cpu_softmax_edges(ps, po, e0, e1, H, h, m);
     }
   }
   return KP_OK;
